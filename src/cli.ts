@@ -1,0 +1,72 @@
+// The `course` command. Dispatch only: each command lives in src/commands/<name>.ts and is
+// imported when it runs, so `course --help` or `course list` never pays for vitest or the SDK.
+
+export interface CommandModule {
+  run(args: string[]): Promise<number>;
+}
+
+interface CommandEntry {
+  usage: string;
+  summary: string;
+  load: () => Promise<CommandModule>;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+  next: { usage: 'next [--skip]', summary: 'Show the next lesson or exercise', load: () => import('./commands/next.js') },
+  list: { usage: 'list [--json]', summary: 'Every lesson and exercise with its status', load: () => import('./commands/list.js') },
+  show: { usage: 'show <id>', summary: "Print an item's text", load: () => import('./commands/show.js') },
+  check: {
+    usage: 'check [id] [--reporter text|json|junit]',
+    summary: 'Grade an exercise against real sidecars',
+    load: () => import('./commands/check.js'),
+  },
+  watch: { usage: 'watch [id]', summary: 'Re-check the current exercise on every save', load: () => import('./commands/watch.js') },
+  hint: { usage: 'hint [id]', summary: 'The next hint for an exercise', load: () => import('./commands/hint.js') },
+  solution: {
+    usage: 'solution [id] [--reveal]',
+    summary: 'Diff your files against the solution',
+    load: () => import('./commands/solution.js'),
+  },
+  reset: { usage: 'reset [id] [--yes]', summary: 'Back up your files and restore the starter', load: () => import('./commands/reset.js') },
+  run: { usage: 'run [id]', summary: "Start an exercise's services with their sidecars", load: () => import('./commands/run.js') },
+  doctor: { usage: 'doctor', summary: 'Check Node, daprd, Redis, Docker and ports', load: () => import('./commands/doctor.js') },
+  setup: { usage: 'setup', summary: 'Find or build daprd and find redis-server', load: () => import('./commands/setup.js') },
+  dev: { usage: 'dev check [id]', summary: 'Authoring gate: starters fail as intended, solutions pass', load: () => import('./commands/dev.js') },
+};
+
+export function helpText(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
+  const lines = Object.values(COMMANDS).map((c) => `  course ${c.usage.padEnd(width)}  ${c.summary}`);
+  return [
+    'Usage: course [command]',
+    '',
+    'With no command, in a terminal: your progress and a menu.',
+    '',
+    ...lines,
+    '',
+    'Options for every command: --help',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    console.log(helpText());
+    return 0;
+  }
+  if (name === undefined || name.startsWith('-')) {
+    const dashboard = await import('./commands/dashboard.js');
+    return dashboard.run(argv);
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    console.error(`Unknown command "${name}".\n\n${helpText()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`Usage: course ${entry.usage}\n\n${entry.summary}.`);
+    return 0;
+  }
+  const command = await entry.load();
+  return command.run(rest);
+}
