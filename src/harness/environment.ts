@@ -1,0 +1,295 @@
+// The harness's one entry point: start an isolated Redis, N real daprd sidecars and the apps behind
+// them, wait until everything is really ready, and tear it all down whatever happens.
+//
+//   const env = await startEnvironment({ resourcesDir, apps: [{ appId: 'orders', command: [...] }] });
+//   await env.publish('orders', 'pubsub', 'orders', { id: 1 });
+//   await env.stop();
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { appExitError, appNeverListenedError, startApp, waitForApp } from './app.js';
+import { ensureDaprd } from './daprd-binary.js';
+import { EnvironmentError, HarnessTimeoutError, LearnerCodeError } from './errors.js';
+import { freePort, portInUse } from './ports.js';
+import { Probe, type ProbeSubscription } from './probe.js';
+import { installSignalCleanup, reapOrphans, RunLog, type ManagedProcess } from './processes.js';
+import { startRedis, type RedisServer } from './redis.js';
+import { fillBrokerAddresses, parseResources, readResources, writeResources, type ResourceDoc } from './resources.js';
+import { startSidecar, sidecarTimeoutError, waitForSidecar, type Sidecar, type SidecarPorts } from './sidecar.js';
+
+export interface AppSpec {
+  appId: string;
+  /** The learner's service; omit for a sidecar with no app, or give `probe` instead. */
+  command?: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  /** An in-process subscriber with these subscriptions, in place of a service. */
+  probe?: ProbeSubscription[];
+  /** Fixed ports (`course run` honours dapr.yaml's); checks leave them out and get free ones. */
+  appPort?: number;
+  daprHttpPort?: number;
+  daprGrpcPort?: number;
+}
+
+export interface EnvironmentSpec {
+  /** Folder of YAML resources (components, subscriptions, resiliency). */
+  resourcesDir?: string;
+  /** Extra resources as YAML text, e.g. a policy the check adds. */
+  extraResources?: string[];
+  /** Start an isolated Redis and point Redis components at it (default true). */
+  redis?: boolean;
+  apps: AppSpec[];
+  /** Limit for everything to become ready (default 30 s). */
+  readyTimeoutMs?: number;
+  /** How long a service may take to listen on its port (default 20 s). */
+  appListenTimeoutMs?: number;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export interface RunningApp {
+  appId: string;
+  appPort?: number;
+  /** http://127.0.0.1:<appPort> */
+  appUrl?: string;
+  sidecar: Sidecar;
+  /** http://127.0.0.1:<dapr http port> */
+  daprUrl: string;
+  process?: ManagedProcess;
+  probe?: Probe;
+}
+
+export interface EnvironmentTimings {
+  /** Redis ready and every sidecar's components loaded. */
+  environmentMs: number;
+  /** From there until every app listens and is discovered by its sidecar. */
+  servicesMs: number;
+}
+
+export interface PublishOptions {
+  contentType?: string;
+  metadata?: Record<string, string>;
+}
+
+export class Environment {
+  readonly apps = new Map<string, RunningApp>();
+  redis?: RedisServer;
+  timings: EnvironmentTimings = { environmentMs: 0, servicesMs: 0 };
+  private stopped = false;
+
+  constructor(
+    readonly log: RunLog,
+    readonly runDir: string,
+    private readonly spec: EnvironmentSpec,
+    private readonly daprd: string,
+    readonly resources: ResourceDoc[],
+  ) {}
+
+  app(appId: string): RunningApp {
+    const app = this.apps.get(appId);
+    if (!app) throw new Error(`No app \`${appId}\` in this run (apps: ${[...this.apps.keys()].join(', ')})`);
+    return app;
+  }
+
+  probe(appId: string): Probe {
+    const probe = this.app(appId).probe;
+    if (!probe) throw new Error(`App \`${appId}\` is not a probe`);
+    return probe;
+  }
+
+  /** Publishes through an app's sidecar, as a service would. Throws with daprd's answer on failure. */
+  async publish(fromAppId: string, pubsub: string, topic: string, data: unknown, options: PublishOptions = {}): Promise<void> {
+    const query = new URLSearchParams(Object.entries(options.metadata ?? {}).map(([k, v]) => [`metadata.${k}`, v]));
+    const contentType = options.contentType ?? (typeof data === 'string' ? 'text/plain' : 'application/json');
+    const body = typeof data === 'string' ? data : JSON.stringify(data);
+    const url = `${this.app(fromAppId).daprUrl}/v1.0/publish/${encodeURIComponent(pubsub)}/${encodeURIComponent(topic)}${query.size ? `?${query}` : ''}`;
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+    if (!res.ok) throw new Error(`Publishing to ${pubsub}/${topic} through ${fromAppId}'s sidecar failed: ${res.status} ${await res.text()}`);
+  }
+
+  /** Saves a key in a state store through an app's sidecar. */
+  async getState(appId: string, store: string, key: string): Promise<unknown> {
+    const res = await fetch(`${this.app(appId).daprUrl}/v1.0/state/${encodeURIComponent(store)}/${encodeURIComponent(key)}`);
+    if (res.status === 204) return undefined;
+    const text = await res.text();
+    if (!res.ok) throw new Error(`Reading state ${store}/${key} failed: ${res.status} ${text}`);
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  }
+
+  /** The subscriptions daprd reports for an app (`/v1.0/metadata`). */
+  async subscriptions(appId: string): Promise<{ pubsubname: string; topic: string; deadLetterTopic?: string; rules?: unknown }[]> {
+    const res = await fetch(`${this.app(appId).daprUrl}/v1.0/metadata`);
+    const meta = (await res.json()) as { subscriptions?: { pubsubname: string; topic: string; deadLetterTopic?: string; rules?: unknown }[] };
+    return meta.subscriptions ?? [];
+  }
+
+  /** Kills an app's service (not its sidecar), as a crash would. */
+  async killApp(appId: string): Promise<void> {
+    const app = this.app(appId);
+    app.process?.killNow();
+    await app.process?.exited;
+  }
+
+  /** Starts an app's service again on the same port, and waits until it listens. */
+  async restartApp(appId: string): Promise<void> {
+    const app = this.app(appId);
+    const spec = this.spec.apps.find((a) => a.appId === appId)!;
+    if (!spec.command || app.appPort === undefined) throw new Error(`App \`${appId}\` has no service to restart`);
+    if (app.process && !app.process.hasExited) await app.process.stop();
+    app.process = startApp({
+      appId,
+      command: spec.command,
+      cwd: spec.cwd ?? process.cwd(),
+      env: spec.env,
+      appPort: app.appPort,
+      sidecarPorts: app.sidecar.ports,
+      log: this.log,
+    });
+    await waitForApp(app.process, app.appPort, AbortSignal.timeout(this.spec.appListenTimeoutMs ?? 20_000), this.log);
+  }
+
+  /** Log lines of the run, `[source] text`; all sources, or the ones named. */
+  tail(count = 40, sources?: string[]): string[] {
+    return this.log.tail(count, sources);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const apps = [...this.apps.values()];
+    await Promise.all(apps.map((a) => a.process?.stop(1000)));
+    await Promise.all(apps.map((a) => a.sidecar.process.stop(3000)));
+    await Promise.all(apps.map((a) => a.probe?.close()));
+    await this.redis?.stop();
+    rmSync(this.runDir, { recursive: true, force: true });
+  }
+}
+
+/** Apps and resources from an exercise folder's dapr.yaml. */
+export { readRunFile } from './run-file.js';
+
+export async function startEnvironment(spec: EnvironmentSpec): Promise<Environment> {
+  installSignalCleanup();
+  reapOrphans();
+  const started = Date.now();
+  const log = new RunLog();
+  const ids = new Set<string>();
+  for (const app of spec.apps) {
+    if (ids.has(app.appId)) throw new LearnerCodeError(`Two apps have the app-id \`${app.appId}\`; each sidecar needs its own.`);
+    ids.add(app.appId);
+  }
+  // Validate the learner's YAML before starting anything: a bad file is their mistake, reported first.
+  const resources = [
+    ...(spec.resourcesDir ? readResources(spec.resourcesDir) : []),
+    ...(spec.extraResources ?? []).flatMap((text, i) => parseResources(text, `check resource ${i + 1}`)),
+  ];
+  const daprd = await ensureDaprd();
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'course-run-'));
+  const env = new Environment(log, runDir, spec, daprd.path, resources);
+  try {
+    await start(env, spec, log, runDir, daprd.path, resources, started);
+    return env;
+  } catch (error) {
+    await env.stop();
+    throw error;
+  }
+}
+
+async function start(
+  env: Environment,
+  spec: EnvironmentSpec,
+  log: RunLog,
+  runDir: string,
+  daprd: string,
+  resources: ResourceDoc[],
+  started: number,
+): Promise<void> {
+  const readyTimeoutMs = spec.readyTimeoutMs ?? 30_000;
+  const deadline = AbortSignal.timeout(readyTimeoutMs);
+  for (const app of spec.apps) {
+    for (const port of [app.appPort, app.daprHttpPort, app.daprGrpcPort]) {
+      if (port !== undefined && (await portInUse(port))) {
+        throw new EnvironmentError(
+          `Port ${port} (for ${app.appId}) is already in use by another program. Stop that program, or change the port in dapr.yaml.`,
+        );
+      }
+    }
+  }
+  if (spec.redis !== false) env.redis = await startRedis(log);
+  const resourcesDir = path.join(runDir, 'resources');
+  writeResources(resourcesDir, fillBrokerAddresses(resources, { redis: env.redis?.address }));
+
+  // Allocate everything first, then start all sidecars and apps at once: they find each other.
+  for (const app of spec.apps) {
+    const ports: SidecarPorts = {
+      http: app.daprHttpPort ?? (await freePort()),
+      grpc: app.daprGrpcPort ?? (await freePort()),
+      internalGrpc: await freePort(),
+      metrics: await freePort(),
+    };
+    let appPort = app.appPort;
+    let probe: Probe | undefined;
+    if (app.probe) {
+      probe = new Probe(app.probe);
+      appPort = await probe.listen(appPort ?? 0);
+    } else if (app.command && appPort === undefined) {
+      appPort = await freePort();
+    }
+    const sidecar = startSidecar({ daprd, appId: app.appId, appPort, ports, resourcesDir, log, logLevel: spec.logLevel });
+    const running: RunningApp = {
+      appId: app.appId,
+      appPort,
+      appUrl: appPort === undefined ? undefined : `http://127.0.0.1:${appPort}`,
+      sidecar,
+      daprUrl: sidecar.url,
+      probe,
+    };
+    if (app.command) {
+      running.process = startApp({
+        appId: app.appId,
+        command: app.command,
+        cwd: app.cwd ?? process.cwd(),
+        env: app.env,
+        appPort,
+        sidecarPorts: ports,
+        log,
+      });
+    }
+    env.apps.set(app.appId, running);
+  }
+
+  let componentsLoaded = 0;
+  const all = [...env.apps.values()];
+  await Promise.all(
+    all.map(async (app) => {
+      const appListenLimit = AbortSignal.any([deadline, AbortSignal.timeout(spec.appListenTimeoutMs ?? 20_000)]);
+      try {
+        await Promise.all([
+          waitForSidecar(app.sidecar, {
+            hasApp: app.appPort !== undefined,
+            signal: deadline,
+            log,
+            onComponentsLoaded: () => {
+              if (++componentsLoaded === all.length) env.timings.environmentMs = Date.now() - started;
+            },
+          }),
+          app.process && app.appPort !== undefined
+            ? waitForApp(app.process, app.appPort, appListenLimit, log).catch((error: unknown) => {
+                if (error instanceof LearnerCodeError) throw error;
+                if (deadline.aborted) throw error;
+                throw appNeverListenedError(app.appId, app.appPort!, (spec.appListenTimeoutMs ?? 20_000) / 1000, log);
+              })
+            : undefined,
+        ]);
+      } catch (error) {
+        if (app.process?.hasExited) throw appExitError(app.process, log, app.appPort);
+        if (deadline.aborted && !(error instanceof LearnerCodeError) && !(error instanceof EnvironmentError)) {
+          throw sidecarTimeoutError(app.sidecar, log, readyTimeoutMs / 1000, app.appPort !== undefined);
+        }
+        throw error;
+      }
+    }),
+  );
+  env.timings.servicesMs = Date.now() - started - env.timings.environmentMs;
+}
+
+export { EnvironmentError, HarnessTimeoutError, LearnerCodeError };

@@ -1,0 +1,36 @@
+// The three ways a graded run can go wrong, kept apart so a learner is never told "your code
+// failed" when the machine is at fault. The `name` survives vitest's error serialisation, which is
+// how the check engine tells them apart.
+
+/** daprd or Redis missing or broken, a port that cannot be bound: not the learner's fault. */
+export class EnvironmentError extends Error {
+  override name = 'EnvironmentError';
+  constructor(
+    message: string,
+    readonly logExcerpt: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The learner's service or resource files are at fault: crashed, never listened, bad YAML. */
+export class LearnerCodeError extends Error {
+  override name = 'LearnerCodeError';
+  constructor(
+    message: string,
+    readonly logExcerpt: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Something did not happen in time. */
+export class HarnessTimeoutError extends Error {
+  override name = 'TimeoutError';
+  constructor(
+    message: string,
+    readonly logExcerpt: string[] = [],
+  ) {
+    super(message);
+  }
+}

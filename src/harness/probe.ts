@@ -1,0 +1,127 @@
+// A subscriber app that lives inside the check itself, behind a real sidecar: it tells daprd what
+// it subscribes to (GET /dapr/subscribe), records every CloudEvent daprd delivers, and answers
+// the way a scenario asks (SUCCESS, RETRY, DROP, an HTTP error).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ProbeSubscription {
+  pubsubname: string;
+  topic: string;
+  /** Path daprd posts to; default `/<topic>`. */
+  route?: string;
+  routes?: { rules?: { match: string; path: string }[]; default?: string };
+  deadLetterTopic?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface Delivery {
+  path: string;
+  topic: string;
+  /** The CloudEvent envelope as daprd sent it. */
+  event: Record<string, unknown>;
+  data: unknown;
+  headers: http.IncomingHttpHeaders;
+  at: number;
+}
+
+export type ProbeAnswer = { status: number; body?: unknown };
+export type Responder = (delivery: Delivery) => ProbeAnswer;
+
+export const SUCCESS: ProbeAnswer = { status: 200, body: { status: 'SUCCESS' } };
+
+export class Probe {
+  readonly deliveries: Delivery[] = [];
+  respond: Responder = () => SUCCESS;
+  private waiters = new Set<() => void>();
+  private server?: http.Server;
+  port = 0;
+
+  constructor(readonly subscriptions: ProbeSubscription[]) {}
+
+  async listen(port = 0): Promise<number> {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    return this.port;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  /** Deliveries on a topic (or to a path starting with `/`). */
+  on(topicOrPath: string): Delivery[] {
+    return this.deliveries.filter((d) => (topicOrPath.startsWith('/') ? d.path === topicOrPath : d.topic === topicOrPath));
+  }
+
+  /** Waits until `predicate` holds over the deliveries so far; resolves as soon as a delivery makes it true. */
+  async waitUntil(predicate: (deliveries: Delivery[]) => boolean, timeoutMs: number): Promise<boolean> {
+    if (predicate(this.deliveries)) return true;
+    return new Promise<boolean>((resolve) => {
+      const check = () => {
+        if (predicate(this.deliveries)) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(value);
+      };
+      this.waiters.add(check);
+    });
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.method === 'GET' && req.url === '/dapr/subscribe') {
+      const body = this.subscriptions.map((s) => ({
+        pubsubname: s.pubsubname,
+        topic: s.topic,
+        ...(s.routes ? { routes: s.routes } : { route: s.route ?? `/${s.topic}` }),
+        ...(s.deadLetterTopic ? { deadLetterTopic: s.deadLetterTopic } : {}),
+        ...(s.metadata ? { metadata: s.metadata } : {}),
+      }));
+      return send(res, 200, body);
+    }
+    if (req.method === 'GET' && (req.url === '/dapr/config' || req.url === '/healthz')) return send(res, 200, {});
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let event: Record<string, unknown> = {};
+      try {
+        event = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      } catch {
+        event = { raw: Buffer.concat(chunks).toString('utf8') };
+      }
+      const delivery: Delivery = {
+        path: (req.url ?? '/').split('?')[0]!,
+        topic: String(event.topic ?? ''),
+        event,
+        data: event.data,
+        headers: req.headers,
+        at: Date.now(),
+      };
+      this.deliveries.push(delivery);
+      let answer: ProbeAnswer;
+      try {
+        answer = this.respond(delivery);
+      } catch {
+        answer = { status: 500 };
+      }
+      send(res, answer.status, answer.body);
+      for (const waiter of [...this.waiters]) waiter();
+    });
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  if (body === undefined) {
+    res.writeHead(status).end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}

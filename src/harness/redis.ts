@@ -1,0 +1,65 @@
+// An isolated redis-server per run: its own free port, no persistence, gone when the run ends.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EnvironmentError } from './errors.js';
+import { freePort } from './ports.js';
+import { startProcess, type ManagedProcess, type RunLog } from './processes.js';
+import { findOnPath } from './which.js';
+
+export interface RedisServer {
+  host: string;
+  port: number;
+  /** `127.0.0.1:port`, the form Dapr's redisHost takes. */
+  address: string;
+  process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+export const REDIS_INSTALL_HINT =
+  'Install Redis: `sudo apt install redis-server` (Debian/Ubuntu), `brew install redis` (macOS), or run `dapr init` with Docker.';
+
+export async function startRedis(log: RunLog, timeoutMs = 10_000): Promise<RedisServer> {
+  const binary = process.env.REDIS_SERVER_PATH ?? findOnPath('redis-server');
+  if (!binary) throw new EnvironmentError(`redis-server was not found on PATH. ${REDIS_INSTALL_HINT}`);
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'course-redis-'));
+  const proc = startProcess({
+    name: 'redis',
+    command: binary,
+    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'],
+    log,
+  });
+  const stop = async () => {
+    await proc.stop(1000);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // redis-server prints this line once it accepts connections: a real readiness signal.
+  const ready = new Promise<void>((resolve) => {
+    const off = log.onLine((line) => {
+      if (line.source === 'redis' && /Ready to accept connections/.test(line.text)) {
+        off();
+        resolve();
+      }
+    });
+    if (log.grep(/Ready to accept connections/, ['redis']).length > 0) resolve();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    ready.then(() => 'ready' as const),
+    proc.exited.then(() => 'exited' as const),
+    new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs))),
+  ]);
+  clearTimeout(timer);
+  if (outcome !== 'ready') {
+    await stop();
+    const tail = log.tail(10, ['redis']);
+    throw new EnvironmentError(
+      outcome === 'exited'
+        ? `redis-server stopped as it started (port ${port}).`
+        : `redis-server did not become ready within ${timeoutMs / 1000} s.`,
+      tail,
+    );
+  }
+  return { host: '127.0.0.1', port, address: `127.0.0.1:${port}`, process: proc, stop };
+}
