@@ -1,6 +1,12 @@
-// Runs an exercise's graded check (a vitest file under checks/) against a folder of learner code.
+// Runs an exercise's graded check (a vitest file under checks/) against a folder of learner code,
+// and turns vitest's results into a CheckResult a learner can read.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { Reporter, TestCase } from 'vitest/node';
 import type { Exercise } from '../course/manifest.js';
-import type { CheckResult, ExpectationResult } from './result.js';
+import { outcomeOf, type CheckResult, type ExpectationResult, type FailureKind } from './result.js';
 
 export interface RunCheckOptions {
   /** Workbook root. */
@@ -14,6 +20,151 @@ export interface RunCheckOptions {
   signal?: AbortSignal;
 }
 
+/** What checks/lib writes beside the run for the engine to read (see checks/lib/report.ts). */
+export interface CheckSideReport {
+  environmentMs: number;
+  servicesMs: number;
+}
+
+interface VitestError {
+  name?: string;
+  message?: string;
+  logExcerpt?: string[];
+}
+
 export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
-  throw new Error(`runCheck is not implemented yet (${options.exercise.id})`);
+  const { exercise, root } = options;
+  const started = Date.now();
+  const reportDir = mkdtempSync(path.join(os.tmpdir(), 'course-check-'));
+  const expectations: ExpectationResult[] = [];
+  const timeoutMs = exercise.timeoutSeconds * 1000;
+
+  const reporter: Reporter = {
+    onTestCaseResult(testCase: TestCase) {
+      const result = testCase.result();
+      if (result.state === 'skipped' || result.state === 'pending') return;
+      const passed = result.state === 'passed';
+      const error = (result.errors?.[0] ?? undefined) as VitestError | undefined;
+      const expectation: ExpectationResult = {
+        name: testCase.name,
+        passed,
+        durationMs: Math.round(testCase.diagnostic()?.duration ?? 0),
+        ...(passed
+          ? {}
+          : {
+              message: plainMessage(error),
+              kind: kindOf(error),
+              logExcerpt: error?.logExcerpt?.length ? error.logExcerpt : testCase.meta().logExcerpt,
+            }),
+      };
+      expectations.push(expectation);
+      options.onExpectation?.(expectation);
+    },
+  };
+
+  const { startVitest } = await import('vitest/node');
+  const previousEnv = { dir: process.env.COURSE_EXERCISE_DIR, report: process.env.COURSE_CHECK_REPORT_DIR };
+  process.env.COURSE_EXERCISE_DIR = options.dir;
+  process.env.COURSE_CHECK_REPORT_DIR = reportDir;
+  let timedOut = false;
+  let moduleErrors: VitestError[] = [];
+  let vitest: Awaited<ReturnType<typeof startVitest>> | undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void vitest?.cancelCurrentRun('keyboard-input');
+  }, timeoutMs + 5000);
+  const onAbort = () => void vitest?.cancelCurrentRun('keyboard-input');
+  options.signal?.addEventListener('abort', onAbort);
+  try {
+    vitest = await startVitest(
+      'test',
+      [],
+      {
+        config: false,
+        root,
+        watch: false,
+        run: true,
+        reporters: [reporter],
+        include: [path.relative(root, exercise.checkFile)],
+        testTimeout: timeoutMs,
+        hookTimeout: timeoutMs,
+        pool: 'forks',
+        maxWorkers: 1,
+        fileParallelism: false,
+        passWithNoTests: true,
+        printConsoleTrace: false,
+      },
+      { logLevel: 'silent', clearScreen: false },
+      { stdout: devNull(), stderr: devNull() },
+    );
+    moduleErrors = vitest.state.getFiles().flatMap((f) => (f.result?.errors ?? []) as VitestError[]);
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    await vitest?.close();
+    process.env.COURSE_EXERCISE_DIR = previousEnv.dir;
+    process.env.COURSE_CHECK_REPORT_DIR = previousEnv.report;
+  }
+
+  if (expectations.length === 0) {
+    const error = moduleErrors[0];
+    expectations.push({
+      name: 'the check runs',
+      passed: false,
+      message: timedOut
+        ? `The check did not finish within ${exercise.timeoutSeconds} s.`
+        : options.signal?.aborted
+          ? 'The check was stopped.'
+          : `The check could not run: ${plainMessage(error)}`,
+      kind: timedOut ? 'timeout' : error ? kindOf(error) : 'environment',
+      logExcerpt: error?.logExcerpt,
+      durationMs: Date.now() - started,
+    });
+  }
+  const side = readSideReport(reportDir);
+  rmSync(reportDir, { recursive: true, force: true });
+  const totalMs = Date.now() - started;
+  const environmentMs = side?.environmentMs ?? 0;
+  const servicesMs = side?.servicesMs ?? 0;
+  return {
+    exerciseId: exercise.id,
+    dir: options.dir,
+    outcome: outcomeOf(expectations),
+    expectations,
+    timings: {
+      environmentMs,
+      servicesMs,
+      assertionsMs: Math.max(0, expectations.reduce((sum, e) => sum + e.durationMs, 0)),
+      totalMs,
+    },
+  };
+}
+
+function kindOf(error: VitestError | undefined): FailureKind {
+  if (!error) return 'code';
+  if (error.name === 'EnvironmentError') return 'environment';
+  if (error.name === 'TimeoutError' || /timed out in \d+ms/i.test(error.message ?? '')) return 'timeout';
+  return 'code';
+}
+
+/** Vitest's own messages are for developers; keep the learner-facing sentence only. */
+function plainMessage(error: VitestError | undefined): string {
+  if (!error) return 'failed without a reason (see the logs)';
+  const message = (error.message ?? String(error)).trim();
+  const timedOut = message.match(/^(Test|Hook) timed out in (\d+)ms/);
+  if (timedOut) return `This did not finish within ${Math.round(Number(timedOut[2]) / 1000)} s.`;
+  return message.replace(/\n\s*If this is a long-running test.*$/s, '');
+}
+
+function readSideReport(dir: string): CheckSideReport | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, 'timings.json'), 'utf8')) as CheckSideReport;
+  } catch {
+    return undefined;
+  }
+}
+
+/** vitest writes banners and summaries; the runner prints its own report. */
+function devNull(): Writable {
+  return new Writable({ write: (_chunk, _encoding, callback) => callback() });
 }

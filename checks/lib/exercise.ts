@@ -1,0 +1,84 @@
+// Shared helpers for graded checks. A check file calls `useExercise()` once at the top; the
+// helpers start the exercise's services (from its dapr.yaml) behind real sidecars on a real Redis,
+// plus any probe subscribers the check needs, and tear everything down after the last expectation.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import {
+  readRunFile,
+  startEnvironment,
+  type AppSpec,
+  type Environment,
+  type EnvironmentSpec,
+} from '../../src/harness/environment.js';
+
+export type { Environment } from '../../src/harness/environment.js';
+export type { Delivery, ProbeSubscription } from '../../src/harness/probe.js';
+
+/** The folder being graded: the learner's work folder, or a scratch copy in `course dev check`. */
+export function exerciseDir(): string {
+  const dir = process.env.COURSE_EXERCISE_DIR;
+  if (!dir) throw new Error('COURSE_EXERCISE_DIR is not set: run checks through `course check`.');
+  return dir;
+}
+
+export interface UseExerciseOptions {
+  /** Subscribers living in the check, each behind its own sidecar. */
+  probes?: AppSpec[];
+  /** Apps from dapr.yaml to leave out (e.g. a check that plays that part itself). */
+  skipApps?: string[];
+  /** Extra YAML resources the check adds (e.g. a resiliency policy the exercise does not own). */
+  extraResources?: string[];
+  /** Resources folder to use instead of dapr.yaml's. */
+  resourcesDir?: string;
+  /** Extra environment for every app. */
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+  logLevel?: EnvironmentSpec['logLevel'];
+}
+
+/**
+ * Registers beforeAll/afterAll hooks and returns a getter for the running environment. When the
+ * environment cannot start, every expectation fails with the reason (a LearnerCodeError for the
+ * learner's mistakes, an EnvironmentError for the machine's).
+ */
+export function useExercise(options: UseExerciseOptions = {}): () => Environment {
+  let env: Environment | undefined;
+  beforeAll(async () => {
+    env = await startEnvironment(exerciseSpec(options));
+    const reportDir = process.env.COURSE_CHECK_REPORT_DIR;
+    if (reportDir) writeFileSync(path.join(reportDir, 'timings.json'), JSON.stringify(env.timings));
+  });
+  afterEach((context) => {
+    if (env && context.task.result?.state === 'fail') {
+      context.task.meta.logExcerpt ??= env.tail(25);
+    }
+  });
+  afterAll(async () => {
+    await env?.stop();
+  });
+  return () => {
+    if (!env) throw new Error('The environment did not start (see the first failure).');
+    return env;
+  };
+}
+
+export function exerciseSpec(options: UseExerciseOptions = {}): EnvironmentSpec {
+  const runFile = readRunFile(exerciseDir());
+  const apps: AppSpec[] = runFile.apps
+    .filter((app) => !options.skipApps?.includes(app.appId))
+    .map((app) => ({
+      appId: app.appId,
+      command: app.command,
+      cwd: app.dir,
+      env: { ...app.env, ...options.env },
+    }));
+  return {
+    resourcesDir: options.resourcesDir ?? runFile.apps[0]?.resourcesDir,
+    extraResources: options.extraResources,
+    apps: [...apps, ...(options.probes ?? [])],
+    readyTimeoutMs: options.readyTimeoutMs,
+    logLevel: options.logLevel,
+  };
+}
+

@@ -1,0 +1,70 @@
+// Assertions that fail in plain words. A check states what should have happened, so a learner
+// reads "bob never received alice's message in general", not "expected [] to have length 1".
+import type { Delivery, Probe } from '../../src/harness/probe.js';
+
+export class ExpectationFailed extends Error {
+  override name = 'ExpectationFailed';
+}
+
+/** Fails the expectation with `message` unless `condition` holds. */
+export function must(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new ExpectationFailed(message);
+}
+
+/**
+ * Waits (event-driven, on each delivery) until the probe's deliveries satisfy `predicate`;
+ * otherwise fails with `message`.
+ */
+export async function deliveredWithin(
+  probe: Probe,
+  predicate: (deliveries: Delivery[]) => boolean,
+  message: string,
+  timeoutMs = 5000,
+): Promise<Delivery[]> {
+  const ok = await probe.waitUntil(predicate, timeoutMs);
+  must(ok, message);
+  return probe.deliveries;
+}
+
+/**
+ * Polls `read` until `accept` holds on its result. For state that lives behind an HTTP API
+ * (the learner's service or the state store), where there is no event to wait on.
+ */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  accept: (value: T) => boolean,
+  message: (last: T | undefined) => string,
+  timeoutMs = 5000,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    try {
+      last = await read();
+      if (accept(last)) return last;
+    } catch {
+      // the service may be restarting; keep asking until the deadline
+    }
+    if (Date.now() >= deadline) throw new ExpectationFailed(message(last));
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Fetches JSON from a learner's service, with a readable failure. */
+export async function getJson<T = unknown>(url: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  if (!res.ok) throw new ExpectationFailed(`GET ${new URL(url).pathname} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Posts JSON to a learner's service; returns status and body text. */
+export async function postJson(url: string, body: unknown): Promise<{ status: number; text: string }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5000),
+  });
+  return { status: res.status, text: await res.text() };
+}
