@@ -74,13 +74,15 @@ export class Environment {
   readonly apps = new Map<string, RunningApp>();
   redis?: RedisServer;
   timings: EnvironmentTimings = { environmentMs: 0, servicesMs: 0 };
+  /** The run's written resources folder, which every sidecar loads. */
+  resourcesDir = '';
   private stopped = false;
 
   constructor(
     readonly log: RunLog,
     readonly runDir: string,
     private readonly spec: EnvironmentSpec,
-    private readonly daprd: string,
+    readonly daprd: string,
     readonly resources: ResourceDoc[],
   ) {}
 
@@ -120,6 +122,18 @@ export class Environment {
     const res = await fetch(`${this.app(appId).daprUrl}/v1.0/metadata`);
     const meta = (await res.json()) as { subscriptions?: { pubsubname: string; topic: string; deadLetterTopic?: string; rules?: unknown }[] };
     return meta.subscriptions ?? [];
+  }
+
+  /**
+   * Starts one more app with its sidecar into the running environment (a user who joins late),
+   * and waits until it is ready.
+   */
+  async addApp(app: AppSpec): Promise<RunningApp> {
+    if (this.apps.has(app.appId)) throw new Error(`App \`${app.appId}\` is already running`);
+    this.spec.apps.push(app);
+    const running = await launchApp(this, app, this.daprd, this.spec);
+    await waitUntilReady(this, running, this.spec, AbortSignal.timeout(this.spec.readyTimeoutMs ?? 30_000));
+    return running;
   }
 
   /** Kills an app's service (not its sidecar), as a crash would. */
@@ -218,78 +232,92 @@ async function start(
   const resourcesDir = path.join(runDir, 'resources');
   writeResources(resourcesDir, fillBrokerAddresses(resources, { redis: env.redis?.address }));
 
-  // Allocate everything first, then start all sidecars and apps at once: they find each other.
-  for (const app of spec.apps) {
-    const ports: SidecarPorts = {
-      http: app.daprHttpPort ?? (await freePort()),
-      grpc: app.daprGrpcPort ?? (await freePort()),
-      internalGrpc: await freePort(),
-      metrics: await freePort(),
-    };
-    let appPort = app.appPort;
-    let probe: Probe | undefined;
-    if (app.probe) {
-      probe = new Probe(app.probe);
-      appPort = await probe.listen(appPort ?? 0);
-    } else if (app.command && appPort === undefined) {
-      appPort = await freePort();
-    }
-    const sidecar = startSidecar({ daprd, appId: app.appId, appPort, ports, resourcesDir, log, logLevel: spec.logLevel });
-    const running: RunningApp = {
-      appId: app.appId,
-      appPort,
-      appUrl: appPort === undefined ? undefined : `http://127.0.0.1:${appPort}`,
-      sidecar,
-      daprUrl: sidecar.url,
-      probe,
-    };
-    if (app.command) {
-      running.process = startApp({
-        appId: app.appId,
-        command: app.command,
-        cwd: app.cwd ?? process.cwd(),
-        env: app.env,
-        appPort,
-        sidecarPorts: ports,
-        log,
-      });
-    }
-    env.apps.set(app.appId, running);
-  }
+  env.resourcesDir = resourcesDir;
+
+  // Start all sidecars and apps at once: they find each other.
+  const all: RunningApp[] = [];
+  for (const app of spec.apps) all.push(await launchApp(env, app, daprd, spec));
 
   let componentsLoaded = 0;
-  const all = [...env.apps.values()];
   await Promise.all(
-    all.map(async (app) => {
-      const appListenLimit = AbortSignal.any([deadline, AbortSignal.timeout(spec.appListenTimeoutMs ?? 20_000)]);
-      try {
-        await Promise.all([
-          waitForSidecar(app.sidecar, {
-            hasApp: app.appPort !== undefined,
-            signal: deadline,
-            log,
-            onComponentsLoaded: () => {
-              if (++componentsLoaded === all.length) env.timings.environmentMs = Date.now() - started;
-            },
-          }),
-          app.process && app.appPort !== undefined
-            ? waitForApp(app.process, app.appPort, appListenLimit, log).catch((error: unknown) => {
-                if (error instanceof LearnerCodeError) throw error;
-                if (deadline.aborted) throw error;
-                throw appNeverListenedError(app.appId, app.appPort!, (spec.appListenTimeoutMs ?? 20_000) / 1000, log);
-              })
-            : undefined,
-        ]);
-      } catch (error) {
-        if (app.process?.hasExited) throw appExitError(app.process, log, app.appPort);
-        if (deadline.aborted && !(error instanceof LearnerCodeError) && !(error instanceof EnvironmentError)) {
-          throw sidecarTimeoutError(app.sidecar, log, readyTimeoutMs / 1000, app.appPort !== undefined);
-        }
-        throw error;
-      }
-    }),
+    all.map((app) =>
+      waitUntilReady(env, app, spec, deadline, () => {
+        if (++componentsLoaded === all.length) env.timings.environmentMs = Date.now() - started;
+      }),
+    ),
   );
   env.timings.servicesMs = Date.now() - started - env.timings.environmentMs;
+}
+
+/** Allocates ports and starts one app's sidecar and its service (or probe). */
+async function launchApp(env: Environment, app: AppSpec, daprd: string, spec: EnvironmentSpec): Promise<RunningApp> {
+  const ports: SidecarPorts = {
+    http: app.daprHttpPort ?? (await freePort()),
+    grpc: app.daprGrpcPort ?? (await freePort()),
+    internalGrpc: await freePort(),
+    metrics: await freePort(),
+  };
+  let appPort = app.appPort;
+  let probe: Probe | undefined;
+  if (app.probe) {
+    probe = new Probe(app.probe);
+    appPort = await probe.listen(appPort ?? 0);
+  } else if (app.command && appPort === undefined) {
+    appPort = await freePort();
+  }
+  const sidecar = startSidecar({ daprd, appId: app.appId, appPort, ports, resourcesDir: env.resourcesDir, log: env.log, logLevel: spec.logLevel });
+  const running: RunningApp = {
+    appId: app.appId,
+    appPort,
+    appUrl: appPort === undefined ? undefined : `http://127.0.0.1:${appPort}`,
+    sidecar,
+    daprUrl: sidecar.url,
+    probe,
+  };
+  if (app.command) {
+    running.process = startApp({
+      appId: app.appId,
+      command: app.command,
+      cwd: app.cwd ?? process.cwd(),
+      env: app.env,
+      appPort,
+      sidecarPorts: ports,
+      log: env.log,
+    });
+  }
+  env.apps.set(app.appId, running);
+  return running;
+}
+
+/** Waits for an app's sidecar (and service) to be ready, turning failures into plain reasons. */
+async function waitUntilReady(
+  env: Environment,
+  app: RunningApp,
+  spec: EnvironmentSpec,
+  deadline: AbortSignal,
+  onComponentsLoaded?: () => void,
+): Promise<void> {
+  const { log } = env;
+  const readySeconds = (spec.readyTimeoutMs ?? 30_000) / 1000;
+  const listenMs = spec.appListenTimeoutMs ?? 20_000;
+  const appListenLimit = AbortSignal.any([deadline, AbortSignal.timeout(listenMs)]);
+  try {
+    await Promise.all([
+      waitForSidecar(app.sidecar, { hasApp: app.appPort !== undefined, signal: deadline, log, onComponentsLoaded }),
+      app.process && app.appPort !== undefined
+        ? waitForApp(app.process, app.appPort, appListenLimit, log).catch((error: unknown) => {
+            if (error instanceof LearnerCodeError || deadline.aborted) throw error;
+            throw appNeverListenedError(app.appId, app.appPort!, listenMs / 1000, log);
+          })
+        : undefined,
+    ]);
+  } catch (error) {
+    if (app.process?.hasExited) throw appExitError(app.process, log, app.appPort);
+    if (deadline.aborted && !(error instanceof LearnerCodeError) && !(error instanceof EnvironmentError)) {
+      throw sidecarTimeoutError(app.sidecar, log, readySeconds, app.appPort !== undefined);
+    }
+    throw error;
+  }
 }
 
 export { EnvironmentError, HarnessTimeoutError, LearnerCodeError };
