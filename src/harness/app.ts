@@ -7,6 +7,8 @@ import type { SidecarPorts } from './sidecar.js';
 
 export interface AppLaunch {
   appId: string;
+  /** Log name, when replicas share an app-id (default: the app-id). */
+  name?: string;
   /** argv; `npx tsx file.ts` is run as `node --import tsx file.ts`, which starts faster. */
   command: string[];
   cwd: string;
@@ -44,7 +46,7 @@ export function resolveCommand(command: string[]): { file: string; args: string[
 
 export function startApp(launch: AppLaunch): ManagedProcess {
   const { file, args } = resolveCommand(launch.command);
-  return startProcess({ name: launch.appId, command: file, args, cwd: launch.cwd, env: appEnvironment(launch), log: launch.log });
+  return startProcess({ name: launch.name ?? launch.appId, command: file, args, cwd: launch.cwd, env: appEnvironment(launch), log: launch.log });
 }
 
 /** Resolves once the app listens on its port; throws a LearnerCodeError if it exits first. */

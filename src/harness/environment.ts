@@ -19,6 +19,8 @@ import { startSidecar, sidecarTimeoutError, waitForSidecar, type Sidecar, type S
 
 export interface AppSpec {
   appId: string;
+  /** How the run names this app (logs, `env.app(name)`); replicas of one app-id need distinct names. */
+  name?: string;
   /** The learner's service; omit for a sidecar with no app, or give `probe` instead. */
   command?: string[];
   cwd?: string;
@@ -48,6 +50,7 @@ export interface EnvironmentSpec {
 
 export interface RunningApp {
   appId: string;
+  name: string;
   appPort?: number;
   /** http://127.0.0.1:<appPort> */
   appUrl?: string;
@@ -86,9 +89,10 @@ export class Environment {
     readonly resources: ResourceDoc[],
   ) {}
 
-  app(appId: string): RunningApp {
-    const app = this.apps.get(appId);
-    if (!app) throw new Error(`No app \`${appId}\` in this run (apps: ${[...this.apps.keys()].join(', ')})`);
+  /** An app by its name (its app-id unless it was given a name). */
+  app(name: string): RunningApp {
+    const app = this.apps.get(name);
+    if (!app) throw new Error(`No app \`${name}\` in this run (apps: ${[...this.apps.keys()].join(', ')})`);
     return app;
   }
 
@@ -129,7 +133,7 @@ export class Environment {
    * and waits until it is ready.
    */
   async addApp(app: AppSpec): Promise<RunningApp> {
-    if (this.apps.has(app.appId)) throw new Error(`App \`${app.appId}\` is already running`);
+    if (this.apps.has(nameOf(app))) throw new Error(`App \`${nameOf(app)}\` is already running`);
     this.spec.apps.push(app);
     const running = await launchApp(this, app, this.daprd, this.spec);
     await waitUntilReady(this, running, this.spec, AbortSignal.timeout(this.spec.readyTimeoutMs ?? 30_000));
@@ -146,11 +150,12 @@ export class Environment {
   /** Starts an app's service again on the same port, and waits until it listens. */
   async restartApp(appId: string): Promise<void> {
     const app = this.app(appId);
-    const spec = this.spec.apps.find((a) => a.appId === appId)!;
+    const spec = this.spec.apps.find((a) => nameOf(a) === appId)!;
     if (!spec.command || app.appPort === undefined) throw new Error(`App \`${appId}\` has no service to restart`);
     if (app.process && !app.process.hasExited) await app.process.stop();
     app.process = startApp({
-      appId,
+      appId: app.appId,
+      name: app.name,
       command: spec.command,
       cwd: spec.cwd ?? process.cwd(),
       env: spec.env,
@@ -188,8 +193,8 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
   const log = new RunLog();
   const ids = new Set<string>();
   for (const app of spec.apps) {
-    if (ids.has(app.appId)) throw new LearnerCodeError(`Two apps have the app-id \`${app.appId}\`; each sidecar needs its own.`);
-    ids.add(app.appId);
+    if (ids.has(nameOf(app))) throw new LearnerCodeError(`Two apps have the app-id \`${app.appId}\`; each sidecar needs its own.`);
+    ids.add(nameOf(app));
   }
   // Validate the learner's YAML before starting anything: a bad file is their mistake, reported first.
   const resources = [
@@ -249,6 +254,10 @@ async function start(
   env.timings.servicesMs = Date.now() - started - env.timings.environmentMs;
 }
 
+function nameOf(app: AppSpec): string {
+  return app.name ?? app.appId;
+}
+
 /** Allocates ports and starts one app's sidecar and its service (or probe). */
 async function launchApp(env: Environment, app: AppSpec, daprd: string, spec: EnvironmentSpec): Promise<RunningApp> {
   const ports: SidecarPorts = {
@@ -265,9 +274,10 @@ async function launchApp(env: Environment, app: AppSpec, daprd: string, spec: En
   } else if (app.command && appPort === undefined) {
     appPort = await freePort();
   }
-  const sidecar = startSidecar({ daprd, appId: app.appId, appPort, ports, resourcesDir: env.resourcesDir, log: env.log, logLevel: spec.logLevel });
+  const sidecar = startSidecar({ daprd, appId: app.appId, name: nameOf(app), appPort, ports, resourcesDir: env.resourcesDir, log: env.log, logLevel: spec.logLevel });
   const running: RunningApp = {
     appId: app.appId,
+    name: nameOf(app),
     appPort,
     appUrl: appPort === undefined ? undefined : `http://127.0.0.1:${appPort}`,
     sidecar,
@@ -277,6 +287,7 @@ async function launchApp(env: Environment, app: AppSpec, daprd: string, spec: En
   if (app.command) {
     running.process = startApp({
       appId: app.appId,
+      name: nameOf(app),
       command: app.command,
       cwd: app.cwd ?? process.cwd(),
       env: app.env,
@@ -285,7 +296,7 @@ async function launchApp(env: Environment, app: AppSpec, daprd: string, spec: En
       log: env.log,
     });
   }
-  env.apps.set(app.appId, running);
+  env.apps.set(running.name, running);
   return running;
 }
 
@@ -307,7 +318,7 @@ async function waitUntilReady(
       app.process && app.appPort !== undefined
         ? waitForApp(app.process, app.appPort, appListenLimit, log).catch((error: unknown) => {
             if (error instanceof LearnerCodeError || deadline.aborted) throw error;
-            throw appNeverListenedError(app.appId, app.appPort!, listenMs / 1000, log);
+            throw appNeverListenedError(app.name, app.appPort!, listenMs / 1000, log);
           })
         : undefined,
     ]);

@@ -16,6 +16,10 @@ export interface ProbeSubscription {
 
 export interface Delivery {
   path: string;
+  /**
+   * The topic it was delivered on: the subscription whose route the path is. Not the envelope's
+   * `topic`, which a dead-lettered event keeps from its original topic (see `event.topic`).
+   */
   topic: string;
   /** The CloudEvent envelope as daprd sent it. */
   event: Record<string, unknown>;
@@ -76,6 +80,14 @@ export class Probe {
     });
   }
 
+  private topicOfPath(pathname: string): string | undefined {
+    for (const s of this.subscriptions) {
+      const paths = s.routes ? [...(s.routes.rules ?? []).map((r) => r.path), s.routes.default] : [s.route ?? `/${s.topic}`];
+      if (paths.includes(pathname)) return s.topic;
+    }
+    return undefined;
+  }
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (req.method === 'GET' && req.url === '/dapr/subscribe') {
       const body = this.subscriptions.map((s) => ({
@@ -97,9 +109,10 @@ export class Probe {
       } catch {
         event = { raw: Buffer.concat(chunks).toString('utf8') };
       }
+      const pathname = (req.url ?? '/').split('?')[0]!;
       const delivery: Delivery = {
-        path: (req.url ?? '/').split('?')[0]!,
-        topic: String(event.topic ?? ''),
+        path: pathname,
+        topic: this.topicOfPath(pathname) ?? String(event.topic ?? ''),
         event,
         data: event.data,
         headers: req.headers,

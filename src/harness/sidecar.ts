@@ -12,6 +12,8 @@ export interface SidecarPorts {
 export interface SidecarOptions {
   daprd: string;
   appId: string;
+  /** The run's name for this app, when replicas share an app-id (default: the app-id). */
+  name?: string;
   /** The app's port; omitted for a sidecar without an app (a publisher-only client). */
   appPort?: number;
   ports: SidecarPorts;
@@ -51,7 +53,7 @@ export function startSidecar(options: SidecarOptions): Sidecar {
   if (options.appPort !== undefined) {
     args.push('--app-port', String(options.appPort), '--app-protocol', 'http', '--app-channel-address', '127.0.0.1');
   }
-  const logSource = sidecarLogSource(options.appId);
+  const logSource = sidecarLogSource(options.name ?? options.appId);
   const proc = startProcess({
     name: logSource,
     command: options.daprd,
