@@ -268,8 +268,13 @@ let signalsInstalled = false;
 export function installSignalCleanup(): void {
   if (signalsInstalled) return;
   signalsInstalled = true;
+  let handling = false;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
+    // `on`, not `once`: execa's signal-exit re-raises the signal when it sees no other listener,
+    // which would end this process before the children are gone.
+    process.on(signal, () => {
+      if (handling) return;
+      handling = true;
       const children = registry.all();
       for (const p of children) p.killNow();
       void Promise.all(children.map((p) => p.exited)).finally(() => {

@@ -1,0 +1,109 @@
+// Bad input ends quickly, in a message that names the cause, with nothing left running.
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { EnvironmentError, LearnerCodeError, startEnvironment, type EnvironmentSpec } from './environment.js';
+import { liveProcesses } from './processes.js';
+
+const testdata = path.join(import.meta.dirname, 'testdata');
+const resources = (name: string) => path.join(testdata, name);
+
+/** Starts an environment that must fail; returns the error and how long it took. */
+async function failure(spec: EnvironmentSpec): Promise<{ error: Error; ms: number }> {
+  const started = Date.now();
+  try {
+    const env = await startEnvironment(spec);
+    await env.stop();
+  } catch (error) {
+    return { error: error as Error, ms: Date.now() - started };
+  }
+  throw new Error('the environment started, but it should have failed');
+}
+
+afterEach(() => {
+  // Whatever failed, the harness must have stopped everything it started.
+  expect(liveProcesses().map((p) => p.name)).toEqual([]);
+});
+
+const app = (file: string, extra: Partial<EnvironmentSpec['apps'][number]> = {}) => ({
+  appId: 'orders',
+  command: ['npx', 'tsx', file],
+  cwd: testdata,
+  ...extra,
+});
+
+describe('bad input', { timeout: 60_000 }, () => {
+  test('a component with a wrong apiVersion is named, with the version daprd wants', async () => {
+    const { error, ms } = await failure({ resourcesDir: resources('bad-apiversion'), apps: [{ appId: 'a' }] });
+    expect(error).toBeInstanceOf(LearnerCodeError);
+    expect(error.message).toContain('resources/pubsub.yaml');
+    expect(error.message).toContain('`dapr.io/v1`');
+    expect(error.message).toContain('dapr.io/v1alpha1');
+    expect(ms).toBeLessThan(2000);
+  });
+
+  test('a field in the wrong place is named, with where it goes', async () => {
+    const { error } = await failure({ resourcesDir: resources('bad-field'), apps: [{ appId: 'a' }] });
+    expect(error).toBeInstanceOf(LearnerCodeError);
+    expect(error.message).toMatch(/spec\.scopes.*top level/);
+  });
+
+  test('a component type daprd does not know stops the sidecar with its own error', async () => {
+    const { error, ms } = await failure({ resourcesDir: resources('bad-type'), apps: [{ appId: 'a' }] });
+    expect(error).toBeInstanceOf(LearnerCodeError);
+    expect(error.message).toContain('while loading components');
+    expect(error.message).toContain('pubsub.redys');
+    expect((error as LearnerCodeError).logExcerpt.some((l) => l.startsWith('[daprd a]'))).toBe(true);
+    expect(ms).toBeLessThan(15_000);
+  });
+
+  test('no redis-server is an environment failure that says what to install', async () => {
+    const saved = process.env.PATH;
+    process.env.PATH = mkdtempSync(path.join(os.tmpdir(), 'empty-path-'));
+    try {
+      const { error } = await failure({ resourcesDir: resources('redis-pubsub'), apps: [{ appId: 'a' }] });
+      expect(error).toBeInstanceOf(EnvironmentError);
+      expect(error.message).toContain('redis-server was not found');
+      expect(error.message).toContain('apt install redis-server');
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
+  test('a service with a syntax error is reported as such, with its output', async () => {
+    const { error, ms } = await failure({ resourcesDir: resources('redis-pubsub'), apps: [app('syntax-error.ts')] });
+    expect(error).toBeInstanceOf(LearnerCodeError);
+    expect(error.message).toContain('Your service `orders` exited with code 1');
+    expect(error.message).toContain('syntax error');
+    expect((error as LearnerCodeError).logExcerpt.join('\n')).toContain('syntax-error.ts');
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  test('a service that never listens is reported once its listen limit passes', async () => {
+    const { error, ms } = await failure({
+      resourcesDir: resources('redis-pubsub'),
+      apps: [app('never-listens.ts')],
+      appListenTimeoutMs: 2000,
+    });
+    expect(error).toBeInstanceOf(LearnerCodeError);
+    expect(error.message).toMatch(/did not listen on APP_PORT \(\d+\) within 2 s/);
+    expect(ms).toBeGreaterThanOrEqual(2000);
+    expect(ms).toBeLessThan(8000);
+  });
+
+  test('a port already taken is named before anything starts', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const { error } = await failure({ resourcesDir: resources('redis-pubsub'), apps: [{ appId: 'a', daprHttpPort: port }] });
+      expect(error).toBeInstanceOf(EnvironmentError);
+      expect(error.message).toContain(`Port ${port}`);
+      expect(error.message).toContain('already in use');
+    } finally {
+      blocker.close();
+    }
+  });
+});

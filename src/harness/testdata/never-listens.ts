@@ -1,0 +1,2 @@
+// Starts and keeps running, but never listens on APP_PORT: for the harness tests.
+setInterval(() => {}, 1000);
