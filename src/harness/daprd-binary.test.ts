@@ -1,0 +1,38 @@
+import { describe, expect, test } from 'vitest';
+import { daprdCandidates, DAPR_VERSION, findDaprd, throwawayGoMod } from './daprd-binary.js';
+
+describe('daprd provisioning', () => {
+  test('the throwaway go.mod requires the pinned dapr and repeats its replace directives without comments', () => {
+    const upstream = [
+      'module github.com/dapr/dapr',
+      '',
+      'go 1.26.5',
+      '',
+      'require github.com/foo/bar v1.0.0',
+      '',
+      'replace (',
+      '\t// a fork',
+      '\tdubbo.apache.org/dubbo-go/v3 => dubbo.apache.org/dubbo-go/v3 v3.0.3',
+      ')',
+      'replace github.com/x/y => github.com/x/y v0.1.0',
+    ].join('\n');
+    const mod = throwawayGoMod(upstream, '1.18.2');
+    expect(mod).toContain('module daprdbuild');
+    expect(mod).toContain('go 1.26.5');
+    expect(mod).toContain('require github.com/dapr/dapr v1.18.2');
+    expect(mod).toContain('\tdubbo.apache.org/dubbo-go/v3 => dubbo.apache.org/dubbo-go/v3 v3.0.3');
+    expect(mod).toContain('replace github.com/x/y => github.com/x/y v0.1.0');
+    expect(mod).not.toContain('a fork');
+    expect(mod).not.toContain('github.com/foo/bar');
+  });
+
+  test('looks in DAPRD_PATH, then ~/.dapr/bin, then PATH, then the cache', () => {
+    expect(daprdCandidates().map((c) => c.source)).toEqual(['DAPRD_PATH', 'dapr init', 'PATH', 'cache']);
+  });
+
+  test('the daprd this machine uses prints the pinned version', () => {
+    const found = findDaprd();
+    expect(found, 'no daprd found: run `npx course setup`').toBeDefined();
+    expect(found!.version).toBe(DAPR_VERSION);
+  });
+});
