@@ -46,6 +46,8 @@ export interface EnvironmentSpec {
   /** How long a service may take to listen on its port (default 20 s). */
   appListenTimeoutMs?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Pass a RunLog to watch every process's output as it comes (`course run` prints it). */
+  log?: RunLog;
 }
 
 export interface RunningApp {
@@ -190,7 +192,7 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
   installSignalCleanup();
   reapOrphans();
   const started = Date.now();
-  const log = new RunLog();
+  const log = spec.log ?? new RunLog();
   const ids = new Set<string>();
   for (const app of spec.apps) {
     if (ids.has(nameOf(app))) throw new LearnerCodeError(`Two apps have the app-id \`${app.appId}\`; each sidecar needs its own.`);
@@ -331,4 +333,4 @@ async function waitUntilReady(
   }
 }
 
-export { EnvironmentError, HarnessTimeoutError, LearnerCodeError };
+export { EnvironmentError, HarnessTimeoutError, LearnerCodeError, RunLog };

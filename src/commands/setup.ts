@@ -1,0 +1,28 @@
+// `course setup`: get a daprd (find one, or build it with Go into a cache) and find redis-server.
+import { color } from '../ui/color.js';
+
+export async function run(): Promise<number> {
+  const { ensureDaprd } = await import('../harness/daprd-binary.js');
+  const { checkRedis } = await import('../harness/preflight.js');
+  let ok = true;
+  try {
+    const daprd = await ensureDaprd((line) => console.log(color.dim(line)));
+    console.log(`${color.green('✓')} daprd ${daprd.version} at ${daprd.path} (found through ${daprd.source})`);
+  } catch (error) {
+    ok = false;
+    console.log(`${color.red('✗')} daprd: ${(error as Error).message}`);
+  }
+  const redis = checkRedis();
+  if (redis.status === 'ok') console.log(`${color.green('✓')} redis-server ${redis.detail}`);
+  else {
+    ok = false;
+    console.log(`${color.red('✗')} redis-server: ${redis.detail}\n    ${redis.fix}`);
+  }
+  console.log(ok ? messages.ready : messages.notReady);
+  return ok ? 0 : 1;
+}
+
+const messages = {
+  ready: '\nSet up. Start the course with: npx course next',
+  notReady: '\nSomething is missing (see above). `npx course doctor` explains each problem.',
+};
