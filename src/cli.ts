@@ -1,6 +1,8 @@
 // The `course` command. Dispatch only: each command lives in src/commands/<name>.ts and is
 // imported when it runs, so `course --help` or `course list` never pays for vitest or the SDK.
 
+import { reportKnownError } from './ui/errors.js';
+
 export interface CommandModule {
   run(args: string[]): Promise<number>;
 }
@@ -55,8 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === undefined || name.startsWith('-')) {
-    const dashboard = await import('./commands/dashboard.js');
-    return dashboard.run(argv);
+    return runReportingErrors(() => import('./commands/dashboard.js'), argv);
   }
   const entry = COMMANDS[name];
   if (!entry) {
@@ -67,6 +68,17 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`Usage: course ${entry.usage}\n\n${entry.summary}.`);
     return 0;
   }
-  const command = await entry.load();
-  return command.run(rest);
+  return runReportingErrors(entry.load, rest);
+}
+
+/** Known problems (unknown id, manifest mistake, Ctrl-C in a prompt) end as a message, not a stack. */
+async function runReportingErrors(load: () => Promise<CommandModule>, args: string[]): Promise<number> {
+  try {
+    const command = await load();
+    return await command.run(args);
+  } catch (error) {
+    const code = reportKnownError(error);
+    if (code === undefined) throw error;
+    return code;
+  }
 }

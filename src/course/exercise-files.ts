@@ -1,0 +1,66 @@
+// The folders of an exercise's code: the learner's work folder, scratch copies for the authoring
+// gate, and backups taken before anything replaces the learner's files.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Exercise } from './manifest.js';
+import { fileTimestamp } from './timestamp.js';
+import { stateDir, workDir } from './workbook.js';
+
+/**
+ * The learner's copy of the exercise, copied from the starter the first time it is needed. An
+ * existing work folder is never touched. The copy is made beside it and renamed into place, so an
+ * interrupted copy never leaves a half-filled work folder behind.
+ */
+export function ensureWorkDir(root: string, exercise: Exercise): { dir: string; created: boolean } {
+  const dir = workDir(root, exercise);
+  if (existsSync(dir)) return { dir, created: false };
+  mkdirSync(path.dirname(dir), { recursive: true });
+  const partial = mkdtempSync(`${dir}.partial-`);
+  try {
+    cpSync(exercise.starterDir, partial, { recursive: true });
+    renameSync(partial, dir);
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true });
+    throw error;
+  }
+  return { dir, created: true };
+}
+
+/** Where scratch copies go: inside the workbook, so the copied code resolves its node_modules. */
+export function scratchRoot(root: string): string {
+  return path.join(stateDir(root), 'scratch');
+}
+
+/**
+ * A fresh scratch copy of the starter; for 'solution', with the solution's versions of
+ * `exercise.files` laid over it (solutions/ holds only the files a learner edits).
+ * The caller removes it when done.
+ */
+export function copyForCheck(exercise: Exercise, which: 'starter' | 'solution', scratch: string): string {
+  mkdirSync(scratch, { recursive: true });
+  const dir = mkdtempSync(path.join(scratch, `${exercise.id}-${which}-`));
+  cpSync(exercise.starterDir, dir, { recursive: true });
+  if (which === 'solution') {
+    for (const file of exercise.files) {
+      const target = path.join(dir, file);
+      mkdirSync(path.dirname(target), { recursive: true });
+      cpSync(path.join(exercise.solutionDir, file), target);
+    }
+  }
+  return dir;
+}
+
+/** Copies the learner's work folder to `.course/backups/<exercise>-<timestamp>/` and returns that path. */
+export function backup(root: string, exercise: Exercise): string {
+  const target = path.join(stateDir(root), 'backups', `${exercise.id}-${fileTimestamp()}`);
+  mkdirSync(path.dirname(target), { recursive: true });
+  cpSync(workDir(root, exercise), target, { recursive: true, errorOnExist: true, force: false });
+  return target;
+}
+
+/** Replaces the work folder with a fresh copy of the starter. Take a backup first. */
+export function restoreStarter(root: string, exercise: Exercise): string {
+  const dir = workDir(root, exercise);
+  rmSync(dir, { recursive: true, force: true });
+  return ensureWorkDir(root, exercise).dir;
+}

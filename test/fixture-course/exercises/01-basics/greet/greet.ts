@@ -1,0 +1,4 @@
+export function greet(name: string): string {
+  // TODO: return a greeting with the name in it.
+  return 'Hello';
+}
