@@ -73,4 +73,23 @@ spec:
     const hosts = filled.map(({ doc }) => (doc.spec as { metadata: { name: string; value: string }[] }).metadata.find((m) => m.name === 'redisHost')?.value);
     expect(hosts).toEqual(['127.0.0.1:4321', 'localhost:6379']);
   });
+
+  test('names a misspelt field in a Resiliency, which daprd would ignore', () => {
+    const resiliency = `
+apiVersion: dapr.io/v1alpha1
+kind: Resiliency
+metadata: { name: r }
+spec:
+  policies:
+    retries:
+      quick: { policy: constant, duration: 50ms, maxRetriez: 2 }
+  targets:
+    components:
+      pubsub: { inbound: { retry: quick } }
+`;
+    expect(problem(resiliency)).toContain('unknown field `spec.policies.retries.quick.maxRetriez`');
+    expect(problem(resiliency.replace('maxRetriez', 'maxRetries').replace('retry: quick', 'retry: slow'))).toContain(
+      'names the policy `slow`, which is not defined',
+    );
+  });
 });

@@ -60,7 +60,7 @@ export function parseResources(text: string, file: string): ResourceDoc[] {
 }
 
 function validate(doc: Record<string, unknown>, file: string): void {
-  const fail = (problem: string) => {
+  const fail = (problem: string): never => {
     throw new LearnerCodeError(`${file}: ${problem}`);
   };
   const kind = doc.kind;
@@ -98,6 +98,7 @@ function validate(doc: Record<string, unknown>, file: string): void {
       if (entry.value === undefined && entry.secretKeyRef === undefined) fail(`\`spec.metadata[${i}]\` (${String(entry.name)}) needs a \`value\`.`);
     });
   }
+  if (kind === 'Resiliency') validateResiliency(spec, fail);
   if (kind === 'Subscription') {
     const allowed = SUBSCRIPTION_SPEC[doc.apiVersion as string]!;
     if (!spec) fail('`spec` is missing.');
@@ -130,6 +131,41 @@ function validate(doc: Record<string, unknown>, file: string): void {
           fail(`\`spec.routes.rules[${i}]\` needs both \`match\` (a CEL expression) and \`path\`.`);
         }
       });
+    }
+  }
+}
+
+const RETRY_FIELDS = new Set(['policy', 'duration', 'maxInterval', 'maxRetries', 'matching']);
+const BREAKER_FIELDS = new Set(['maxRequests', 'interval', 'timeout', 'trip']);
+const TARGET_FIELDS = new Set(['retry', 'timeout', 'circuitBreaker']);
+
+/** daprd ignores unknown fields in a Resiliency, so a typo silently changes the policy. */
+function validateResiliency(spec: Record<string, unknown> | undefined, fail: (problem: string) => never): void {
+  if (!spec) fail('`spec` is missing (policies and targets).');
+  const known = (obj: unknown, allowed: Set<string>, where: string) => {
+    if (!obj || typeof obj !== 'object') return;
+    for (const key of Object.keys(obj)) {
+      if (!allowed.has(key)) fail(`unknown field \`${where}.${key}\` (known: ${[...allowed].join(', ')}); daprd would ignore it.`);
+    }
+  };
+  known(spec, new Set(['policies', 'targets']), 'spec');
+  const policies = (spec!.policies ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  known(policies, new Set(['retries', 'timeouts', 'circuitBreakers']), 'spec.policies');
+  for (const [name, retry] of Object.entries(policies.retries ?? {})) known(retry, RETRY_FIELDS, `spec.policies.retries.${name}`);
+  for (const [name, breaker] of Object.entries(policies.circuitBreakers ?? {})) known(breaker, BREAKER_FIELDS, `spec.policies.circuitBreakers.${name}`);
+  const targets = (spec!.targets ?? {}) as Record<string, Record<string, Record<string, unknown>> | undefined>;
+  known(targets, new Set(['apps', 'actors', 'components']), 'spec.targets');
+  for (const [name, target] of Object.entries(targets.components ?? {})) {
+    known(target, new Set(['inbound', 'outbound']), `spec.targets.components.${name}`);
+    for (const direction of ['inbound', 'outbound']) {
+      const t = (target as Record<string, unknown>)[direction];
+      known(t, TARGET_FIELDS, `spec.targets.components.${name}.${direction}`);
+      for (const [field, policy] of Object.entries((t ?? {}) as Record<string, unknown>)) {
+        const table = field === 'retry' ? policies.retries : field === 'timeout' ? policies.timeouts : policies.circuitBreakers;
+        if (typeof policy === 'string' && !(table && policy in table)) {
+          fail(`\`spec.targets.components.${name}.${direction}.${field}\` names the policy \`${policy}\`, which is not defined under spec.policies.`);
+        }
+      }
     }
   }
 }
