@@ -18,6 +18,8 @@ export interface RunCheckOptions {
   onExpectation?: (result: ExpectationResult) => void;
   /** Aborting stops the check and tears its processes down. */
   signal?: AbortSignal;
+  /** Progress of a first-time daprd build (default: printed to stderr). */
+  onSetupProgress?: (line: string) => void;
 }
 
 /** What checks/lib writes beside the run for the engine to read (see checks/lib/report.ts). */
@@ -62,6 +64,17 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     },
   };
 
+  // A missing daprd is found or built here, with visible progress, not inside the check's time limit.
+  const setupFailure = await provisionDaprd(options.onSetupProgress ?? ((line) => process.stderr.write(`${line}\n`)));
+  if (setupFailure) {
+    return {
+      exerciseId: exercise.id,
+      dir: options.dir,
+      outcome: 'environment',
+      expectations: [{ name: 'the check runs', passed: false, message: setupFailure, kind: 'environment', durationMs: Date.now() - started }],
+      timings: { environmentMs: 0, servicesMs: 0, assertionsMs: 0, totalMs: Date.now() - started },
+    };
+  }
   const { startVitest } = await import('vitest/node');
   const previousEnv = { dir: process.env.COURSE_EXERCISE_DIR, report: process.env.COURSE_CHECK_REPORT_DIR };
   process.env.COURSE_EXERCISE_DIR = options.dir;
@@ -138,6 +151,16 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
       totalMs,
     },
   };
+}
+
+async function provisionDaprd(onProgress: (line: string) => void): Promise<string | undefined> {
+  const { ensureDaprd } = await import('../harness/daprd-binary.js');
+  try {
+    await ensureDaprd(onProgress);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 function kindOf(error: VitestError | undefined): FailureKind {
