@@ -1,0 +1,57 @@
+// The retry policy a run's Resiliency resources give a component, read from the YAML the sidecars
+// loaded. Checks use it to expect exactly 1 + maxRetries attempts, whatever number the learner chose,
+// and to size their waits from the policy instead of guessing.
+import type { ResourceDoc } from '../../src/harness/resources.js';
+
+export interface RetryPolicy {
+  /** The policy's name under spec.policies.retries. */
+  name: string;
+  /** The Resiliency resource's metadata.name and the file it came from. */
+  resource: string;
+  file: string;
+  policy: 'constant' | 'exponential' | string;
+  /** -1 (Dapr's default) retries for ever. */
+  maxRetries: number;
+  /** Wait between attempts: `duration` for constant, `maxInterval` (or 60 s) for exponential. */
+  intervalMs: number;
+}
+
+/** The retry policy on `targets.components.<component>.<direction>.retry`, if any resource sets one. */
+export function componentRetryPolicy(
+  resources: ResourceDoc[],
+  component: string,
+  direction: 'inbound' | 'outbound' = 'inbound',
+): RetryPolicy | undefined {
+  for (const { file, doc } of resources) {
+    if (doc.kind !== 'Resiliency') continue;
+    const spec = (doc.spec ?? {}) as {
+      policies?: { retries?: Record<string, Record<string, unknown>> };
+      targets?: { components?: Record<string, Record<string, { retry?: unknown }>> };
+    };
+    const name = spec.targets?.components?.[component]?.[direction]?.retry;
+    if (typeof name !== 'string') continue;
+    const retry = spec.policies?.retries?.[name];
+    if (!retry) continue;
+    const policy = String(retry.policy ?? 'constant');
+    const interval = policy === 'exponential' ? (retry.maxInterval ?? '60s') : (retry.duration ?? '5s');
+    return {
+      name,
+      resource: String((doc.metadata as { name?: unknown } | undefined)?.name ?? ''),
+      file,
+      policy,
+      maxRetries: retry.maxRetries === undefined ? -1 : Number(retry.maxRetries),
+      intervalMs: durationMs(interval),
+    };
+  }
+  return undefined;
+}
+
+/** A Go duration (`50ms`, `1s`, `1m30s`) or a number of milliseconds, in milliseconds; NaN if unreadable. */
+export function durationMs(value: unknown): number {
+  if (typeof value === 'number') return value;
+  const text = String(value).trim();
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return Number.NaN;
+  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * units[unit!]!, 0);
+}
