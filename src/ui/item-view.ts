@@ -1,0 +1,45 @@
+// How a lesson and an exercise are shown (`next`, `show`, the dashboard, `watch`).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Course, Exercise, Item, Lesson } from '../course/manifest.js';
+import { color } from './color.js';
+import { renderMarkdown } from './markdown.js';
+import { fileLink } from './terminal.js';
+
+/** `Lesson 3 of 12 · Delivery guarantees`, dimmed where colour is on. */
+export function itemHeader(course: Course, item: Item): string {
+  const position = course.items.indexOf(item) + 1;
+  const kind = item.kind === 'lesson' ? 'Lesson' : 'Exercise';
+  return color.dim(`${kind} ${position} of ${course.items.length} · ${item.moduleId} · ${item.id}`);
+}
+
+export async function lessonView(course: Course, lesson: Lesson): Promise<string> {
+  const text = await renderMarkdown(readFileSync(lesson.file, 'utf8'));
+  return [itemHeader(course, lesson), '', text].join('\n');
+}
+
+/** Title, task, the files to edit (paths from cwd, links where the terminal has them), and what to run. */
+export async function exerciseView(course: Course, exercise: Exercise, workDir: string): Promise<string> {
+  const task = await renderMarkdown(exercise.task);
+  return [
+    itemHeader(course, exercise),
+    color.bold(exercise.title),
+    '',
+    task,
+    '',
+    messages.files,
+    ...exercise.files.map((file) => `  ${color.cyan(fileLink(path.join(workDir, file)))}`),
+    '',
+    messages.howToCheck,
+  ].join('\n');
+}
+
+const messages = {
+  files: 'Edit:',
+  howToCheck: [
+    'Then:',
+    '  npx course check   grade it against real Dapr sidecars',
+    '  npx course watch   re-check on every save',
+    '  npx course hint    one hint at a time',
+  ].join('\n'),
+};
