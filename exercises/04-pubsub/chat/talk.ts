@@ -57,6 +57,11 @@ async function poll(): Promise<void> {
 void poll();
 
 input.on('line', async (line) => {
+  // In a terminal, replace the typed line by the message as the room shows it.
+  if (process.stdout.isTTY) {
+    readline.moveCursor(process.stdout, 0, -1);
+    readline.clearLine(process.stdout, 0);
+  }
   const text = line.trim();
   if (!text) return;
   const res = await fetch(`${base}/send`, {
