@@ -44,9 +44,12 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   const reporter: Reporter = {
     onTestCaseResult(testCase: TestCase) {
       const result = testCase.result();
-      if (result.state === 'skipped' || result.state === 'pending') return;
+      // A failed beforeAll (the environment did not start) leaves its tests skipped; each is an
+      // expectation the learner did not meet, for the hook's reason.
+      const hookError = result.state === 'skipped' ? enclosingError(testCase) : undefined;
+      if ((result.state === 'skipped' && !hookError) || result.state === 'pending') return;
       const passed = result.state === 'passed';
-      const error = (result.errors?.[0] ?? undefined) as VitestError | undefined;
+      const error = hookError ?? ((result.errors?.[0] ?? undefined) as VitestError | undefined);
       const expectation: ExpectationResult = {
         name: testCase.name,
         passed,
@@ -151,6 +154,16 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
       totalMs,
     },
   };
+}
+
+/** The first error of the suites or module around a test (a hook that failed), if any. */
+function enclosingError(testCase: TestCase): VitestError | undefined {
+  for (let parent: TestCase['parent'] | undefined = testCase.parent; parent; ) {
+    const errors = parent.errors() as VitestError[];
+    if (errors.length > 0) return errors[0];
+    parent = parent.type === 'suite' ? parent.parent : undefined;
+  }
+  return undefined;
 }
 
 async function provisionDaprd(onProgress: (line: string) => void): Promise<string | undefined> {

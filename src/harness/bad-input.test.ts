@@ -72,13 +72,22 @@ describe('bad input', { timeout: 60_000 }, () => {
     }
   });
 
-  test('a service with a syntax error is reported as such, with its output', async () => {
+  test('a service with a syntax error is reported with its file and line, before anything starts', async () => {
     const { error, ms } = await failure({ resourcesDir: resources('redis-pubsub'), apps: [app('syntax-error.ts')] });
     expect(error).toBeInstanceOf(LearnerCodeError);
-    expect(error.message).toContain('Your service `orders` exited with code 1');
-    expect(error.message).toContain('syntax error');
-    expect((error as LearnerCodeError).logExcerpt.join('\n')).toContain('syntax-error.ts');
+    expect(error.message).toMatch(/syntax-error\.ts:\d+:\d+: .*Your service `syntax-error.ts` cannot start until this is fixed/);
+    expect((error as LearnerCodeError).logExcerpt.join('\n')).toContain("console.log('never runs'");
     expect(ms).toBeLessThan(10_000);
+  });
+
+  test('a service that crashes at start is reported with its exit code and output', async () => {
+    const { error } = await failure({
+      resourcesDir: resources('redis-pubsub'),
+      apps: [{ appId: 'orders', command: ['node', '-e', "console.error('boom: no config'); process.exit(3)"], cwd: testdata }],
+    });
+    expect(error).toBeInstanceOf(LearnerCodeError);
+    expect(error.message).toContain('Your service `orders` exited with code 3 before it was ready');
+    expect((error as LearnerCodeError).logExcerpt).toContain('[orders] boom: no config');
   });
 
   test('a service that never listens is reported once its listen limit passes', async () => {

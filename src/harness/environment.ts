@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appExitError, appNeverListenedError, startApp, waitForApp } from './app.js';
+import { appExitError, appNeverListenedError, prepareCommand, spawnApp, startApp, waitForApp } from './app.js';
 import { ensureDaprd } from './daprd-binary.js';
 import { EnvironmentError, HarnessTimeoutError, LearnerCodeError } from './errors.js';
 import { freePort, portInUse } from './ports.js';
@@ -155,7 +155,7 @@ export class Environment {
     const spec = this.spec.apps.find((a) => nameOf(a) === appId)!;
     if (!spec.command || app.appPort === undefined) throw new Error(`App \`${appId}\` has no service to restart`);
     if (app.process && !app.process.hasExited) await app.process.stop();
-    app.process = startApp({
+    app.process = await startApp({
       appId: app.appId,
       name: app.name,
       command: spec.command,
@@ -242,8 +242,11 @@ async function start(
   env.resourcesDir = resourcesDir;
 
   // Start all sidecars and apps at once: they find each other.
-  const all: RunningApp[] = [];
-  for (const app of spec.apps) all.push(await launchApp(env, app, daprd, spec));
+  // allSettled: every launch has registered what it started before a failure tears the run down.
+  const launched = await Promise.allSettled(spec.apps.map((app) => launchApp(env, app, daprd, spec)));
+  const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const all = launched.map((r) => (r as PromiseFulfilledResult<RunningApp>).value);
 
   let componentsLoaded = 0;
   await Promise.all(
@@ -254,6 +257,14 @@ async function start(
     ),
   );
   env.timings.servicesMs = Date.now() - started - env.timings.environmentMs;
+}
+
+/** Names of the components daprd loads for an app-id (those without scopes, or scoped to it). */
+function componentsFor(resources: ResourceDoc[], appId: string): string[] {
+  return resources
+    .filter(({ doc }) => doc.kind === 'Component' && (!Array.isArray(doc.scopes) || doc.scopes.includes(appId)))
+    .filter(({ doc }) => !(doc.spec as { ignoreErrors?: boolean } | undefined)?.ignoreErrors)
+    .map(({ doc }) => String((doc.metadata as { name: string }).name));
 }
 
 function nameOf(app: AppSpec): string {
@@ -268,6 +279,8 @@ async function launchApp(env: Environment, app: AppSpec, daprd: string, spec: En
     internalGrpc: await freePort(),
     metrics: await freePort(),
   };
+  // Compile first: a syntax error is reported before any sidecar starts for it.
+  const prepared = app.command ? await prepareCommand(app.command, app.cwd ?? process.cwd()) : undefined;
   let appPort = app.appPort;
   let probe: Probe | undefined;
   if (app.probe) {
@@ -286,19 +299,14 @@ async function launchApp(env: Environment, app: AppSpec, daprd: string, spec: En
     daprUrl: sidecar.url,
     probe,
   };
-  if (app.command) {
-    running.process = startApp({
-      appId: app.appId,
-      name: nameOf(app),
-      command: app.command,
-      cwd: app.cwd ?? process.cwd(),
-      env: app.env,
-      appPort,
-      sidecarPorts: ports,
-      log: env.log,
-    });
-  }
+  // Registered at once, so that stop() finds it whatever fails next.
   env.apps.set(running.name, running);
+  if (prepared) {
+    running.process = spawnApp(
+      { appId: app.appId, name: nameOf(app), command: app.command!, cwd: app.cwd ?? process.cwd(), env: app.env, appPort, sidecarPorts: ports, log: env.log },
+      prepared,
+    );
+  }
   return running;
 }
 
@@ -316,7 +324,13 @@ async function waitUntilReady(
   const appListenLimit = AbortSignal.any([deadline, AbortSignal.timeout(listenMs)]);
   try {
     await Promise.all([
-      waitForSidecar(app.sidecar, { hasApp: app.appPort !== undefined, signal: deadline, log, onComponentsLoaded }),
+      waitForSidecar(app.sidecar, {
+        hasApp: app.appPort !== undefined,
+        signal: deadline,
+        log,
+        components: componentsFor(env.resources, app.appId),
+        onComponentsLoaded,
+      }),
       app.process && app.appPort !== undefined
         ? waitForApp(app.process, app.appPort, appListenLimit, log).catch((error: unknown) => {
             if (error instanceof LearnerCodeError || deadline.aborted) throw error;

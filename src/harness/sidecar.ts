@@ -81,7 +81,14 @@ export function formatDaprdLine(raw: string): string | null {
  */
 export async function waitForSidecar(
   sidecar: Sidecar,
-  options: { hasApp: boolean; signal: AbortSignal; log: RunLog; onComponentsLoaded?: () => void },
+  options: {
+    hasApp: boolean;
+    signal: AbortSignal;
+    log: RunLog;
+    /** Components this sidecar must list before it counts as ready. */
+    components?: string[];
+    onComponentsLoaded?: () => void;
+  },
 ): Promise<void> {
   const { signal } = options;
   const probe = async (pathname: string) => {
@@ -102,8 +109,25 @@ export async function waitForSidecar(
       await new Promise((r) => setTimeout(r, 20));
     }
   };
+  // healthz/outbound can answer before a failing component has stopped daprd: also wait until
+  // the metadata lists every expected component (or daprd exits with the reason).
+  const listsComponents = async () => {
+    if (!options.components?.length) return true;
+    try {
+      const res = await fetch(`${sidecar.url}/v1.0/metadata`, { signal: AbortSignal.timeout(1000) });
+      const names = new Set(((await res.json()) as { components?: { name: string }[] }).components?.map((c) => c.name));
+      return options.components.every((c) => names.has(c));
+    } catch {
+      return false;
+    }
+  };
   const ready = (async () => {
     await poll('/v1.0/healthz/outbound');
+    while (!(await listsComponents())) {
+      if (signal.aborted) throw signal.reason;
+      if (sidecar.process.hasExited) throw sidecarExitError(sidecar, options.log);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     options.onComponentsLoaded?.();
     if (options.hasApp) await poll('/v1.0/healthz');
   })();
