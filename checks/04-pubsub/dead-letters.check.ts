@@ -93,7 +93,7 @@ describe('dead-letters', () => {
     );
     must(
       policy,
-      `The ${about(bad)} was delivered ${attempts} time(s) and never again: the handler asked for a retry, but no retry policy ` +
+      `The ${about(bad)} was delivered ${attempts === 1 ? 'once' : `${attempts} times`} and never again: the handler asked for a retry, but no retry policy ` +
         'applies to component `pubsub`. Write resources/resiliency.yaml: a Resiliency (apiVersion dapr.io/v1alpha1) with a retry policy ' +
         'under spec.policies.retries, applied at spec.targets.components.pubsub.inbound.retry.',
     );
