@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { LearnerCodeError } from './errors.js';
 import { waitForListening } from './ports.js';
-import { startProcess, type ManagedProcess, type RunLog } from './processes.js';
+import { startProcess, type ManagedProcess, type RunLog, type Supervised } from './processes.js';
 import type { SidecarPorts } from './sidecar.js';
 
 export interface AppLaunch {
@@ -129,7 +129,7 @@ function hash(text: string): string {
 }
 
 /** Resolves once the app listens on its port; throws a LearnerCodeError if it exits first. */
-export async function waitForApp(proc: ManagedProcess, port: number, signal: AbortSignal, log: RunLog): Promise<void> {
+export async function waitForApp(proc: Supervised, port: number, signal: AbortSignal, log: RunLog): Promise<void> {
   const exited = proc.exited.then(() => {
     throw appExitError(proc, log, port);
   });
@@ -137,7 +137,7 @@ export async function waitForApp(proc: ManagedProcess, port: number, signal: Abo
   await Promise.race([waitForListening(port, signal), exited]);
 }
 
-export function appExitError(proc: ManagedProcess, log: RunLog, port?: number): LearnerCodeError {
+export function appExitError(proc: Supervised, log: RunLog, port?: number): LearnerCodeError {
   const lines = log.all(proc.name).map((l) => l.text);
   const tail = log.tail(15, [proc.name]);
   const exit = proc.exit;

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { appExitError, appNeverListenedError, prepareCommand, spawnApp, startApp, waitForApp } from './app.js';
 import { ensureDaprd } from './daprd-binary.js';
+import { chooseRuntime, DAPRD_IMAGE, startRedisContainer, startSidecarContainer, type Runtime } from './docker.js';
 import { EnvironmentError, HarnessTimeoutError, LearnerCodeError } from './errors.js';
 import { freePort, portInUse } from './ports.js';
 import { Probe, type ProbeSubscription } from './probe.js';
@@ -81,6 +82,8 @@ export class Environment {
   timings: EnvironmentTimings = { environmentMs: 0, servicesMs: 0 };
   /** The run's written resources folder, which every sidecar loads. */
   resourcesDir = '';
+  /** Local processes, or containers where daprd and redis-server are not installed. */
+  runtime: Runtime = 'local';
   private stopped = false;
 
   constructor(
@@ -203,11 +206,13 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
     ...(spec.resourcesDir ? readResources(spec.resourcesDir) : []),
     ...(spec.extraResources ?? []).flatMap((text, i) => parseResources(text, `check resource ${i + 1}`)),
   ];
-  const daprd = await ensureDaprd();
+  const runtime = await chooseRuntime();
+  const daprd = runtime === 'local' ? (await ensureDaprd()).path : DAPRD_IMAGE;
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'course-run-'));
-  const env = new Environment(log, runDir, spec, daprd.path, resources);
+  const env = new Environment(log, runDir, spec, daprd, resources);
+  env.runtime = runtime;
   try {
-    await start(env, spec, log, runDir, daprd.path, resources, started);
+    await start(env, spec, log, runDir, daprd, resources, started);
     return env;
   } catch (error) {
     await env.stop();
@@ -235,7 +240,7 @@ async function start(
       }
     }
   }
-  if (spec.redis !== false) env.redis = await startRedis(log);
+  if (spec.redis !== false) env.redis = env.runtime === 'docker' ? await startRedisContainer(log, await freePort()) : await startRedis(log);
   const resourcesDir = path.join(runDir, 'resources');
   writeResources(resourcesDir, fillBrokerAddresses(resources, { redis: env.redis?.address }));
 
@@ -289,7 +294,8 @@ async function launchApp(env: Environment, app: AppSpec, daprd: string, spec: En
   } else if (app.command && appPort === undefined) {
     appPort = await freePort();
   }
-  const sidecar = startSidecar({ daprd, appId: app.appId, name: nameOf(app), appPort, ports, resourcesDir: env.resourcesDir, log: env.log, logLevel: spec.logLevel });
+  const sidecarOptions = { appId: app.appId, name: nameOf(app), appPort, ports, resourcesDir: env.resourcesDir, log: env.log, logLevel: spec.logLevel };
+  const sidecar = env.runtime === 'docker' ? await startSidecarContainer(sidecarOptions) : startSidecar({ daprd, ...sidecarOptions });
   const running: RunningApp = {
     appId: app.appId,
     name: nameOf(app),

@@ -71,7 +71,18 @@ export interface StartOptions {
   formatOutput?: (line: string) => string | null;
 }
 
-export class ManagedProcess {
+/** What the harness needs of anything it runs: a local process, or a container (docker.ts). */
+export interface Supervised {
+  readonly name: string;
+  readonly pid?: number;
+  readonly exited: Promise<ExitInfo>;
+  readonly hasExited: boolean;
+  readonly exit: ExitInfo | undefined;
+  stop(graceMs?: number): Promise<void>;
+  killNow(): void;
+}
+
+export class ManagedProcess implements Supervised {
   readonly exited: Promise<ExitInfo>;
   private exitInfo: ExitInfo | undefined;
 

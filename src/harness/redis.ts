@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EnvironmentError } from './errors.js';
 import { freePort } from './ports.js';
-import { startProcess, type ManagedProcess, type RunLog } from './processes.js';
+import { startProcess, type RunLog, type Supervised } from './processes.js';
 import { findOnPath } from './which.js';
 
 export interface RedisServer {
@@ -12,7 +12,7 @@ export interface RedisServer {
   port: number;
   /** `127.0.0.1:port`, the form Dapr's redisHost takes. */
   address: string;
-  process: ManagedProcess;
+  process: Supervised;
   stop(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 // One daprd process: its ports, its flags, and waiting for it to be really ready.
 import { EnvironmentError, HarnessTimeoutError, LearnerCodeError } from './errors.js';
-import { startProcess, type ManagedProcess, type RunLog } from './processes.js';
+import { startProcess, type RunLog, type Supervised } from './processes.js';
 
 export interface SidecarPorts {
   http: number;
@@ -27,7 +27,7 @@ export interface Sidecar {
   ports: SidecarPorts;
   /** http://127.0.0.1:<http port> */
   url: string;
-  process: ManagedProcess;
+  process: Supervised;
   logSource: string;
 }
 
