@@ -2,6 +2,7 @@
 // --metrics-port). daprd counts every call it makes to its app, per path and answer, and every
 // message it takes from a topic, per outcome. Checks use this to count deliveries themselves, at
 // the sidecar, instead of trusting the learner's service to count them.
+import { EnvironmentError } from '../../src/harness/errors.js';
 import type { Environment } from './exercise.js';
 
 export interface MetricSample {
@@ -46,6 +47,11 @@ export function sumOf(samples: MetricSample[], name: string, labels: Record<stri
  */
 export async function deliveryCount(env: Environment, appId: string, paths: string[]): Promise<number> {
   const samples = await sidecarMetrics(env, appId);
+  const calls = samples.filter((s) => s.name === 'dapr_http_client_completed_count');
+  // Per-path labels need `spec.metric.http.increasedCardinality`, on by default in Dapr 1.18.
+  if (calls.length > 0 && !calls.some((s) => s.labels.path)) {
+    throw new EnvironmentError(`The sidecar of ${appId} does not label its calls to the app with their path, so the check cannot count deliveries.`);
+  }
   return paths.reduce((sum, path) => sum + sumOf(samples, 'dapr_http_client_completed_count', { method: 'POST', path }), 0);
 }
 
