@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { RunFileApp } from '../../src/harness/run-file.js';
 import {
   readRunFile,
   startEnvironment,
@@ -67,12 +68,7 @@ export function exerciseSpec(options: UseExerciseOptions = {}): EnvironmentSpec 
   const runFile = readRunFile(exerciseDir());
   const apps: AppSpec[] = runFile.apps
     .filter((app) => !options.skipApps?.includes(app.appId))
-    .map((app) => ({
-      appId: app.appId,
-      command: app.command,
-      cwd: app.dir,
-      env: { ...app.env, ...options.env },
-    }));
+    .map((app) => appSpecOf(app, options.env));
   return {
     resourcesDir: options.resourcesDir ?? runFile.apps[0]?.resourcesDir,
     extraResources: options.extraResources,
@@ -82,3 +78,8 @@ export function exerciseSpec(options: UseExerciseOptions = {}): EnvironmentSpec 
   };
 }
 
+
+/** A dapr.yaml app as the harness starts it in a check (free ports, so none of the file's). */
+export function appSpecOf(app: RunFileApp, extraEnv: Record<string, string> = {}): AppSpec {
+  return { appId: app.appId, command: app.command, cwd: app.dir, env: { ...app.env, ...extraEnv } };
+}

@@ -2,10 +2,10 @@
 // a chat late, a service deployed after events were already published. Leave the app out of the
 // first start with `useExercise({ skipApps: [appId] })`, then call `startLater(env(), appId)`.
 import { LearnerCodeError, readRunFile, type RunningApp } from '../../src/harness/environment.js';
-import { exerciseDir, type Environment } from './exercise.js';
+import { appSpecOf, exerciseDir, type Environment } from './exercise.js';
 
 export async function startLater(env: Environment, appId: string, extraEnv: Record<string, string> = {}): Promise<RunningApp> {
   const app = readRunFile(exerciseDir()).apps.find((a) => a.appId === appId);
   if (!app) throw new LearnerCodeError(`dapr.yaml has no app \`${appId}\`, which this check starts later: put its entry back.`);
-  return env.addApp({ appId, command: app.command, cwd: app.dir, env: { ...app.env, ...extraEnv } });
+  return env.addApp(appSpecOf(app, extraEnv));
 }
