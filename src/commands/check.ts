@@ -16,7 +16,7 @@ export async function run(args: string[]): Promise<number> {
   });
   const reporter = values.reporter as Reporter;
   if (!REPORTERS.includes(reporter)) throw new UserError(messages.badReporter(values.reporter!));
-  const workbook = openWorkbook();
+  const workbook = await openWorkbook();
   const exercise = chooseExercise(workbook, positionals[0], 'check');
   const { dir } = ensureWorkDir(workbook.root, exercise);
   const result = await whileCtrlCAborts((signal) =>

@@ -18,13 +18,13 @@ type Action = 'continue' | 'list' | 'check' | 'hint' | 'quit';
 export async function run(args: string[]): Promise<number> {
   parseArgs({ args, strict: true });
   if (!isInteractive()) {
-    const { course, progress } = openWorkbook();
+    const { course, progress } = await openWorkbook();
     console.log(plainStatus(course, progress));
     return 0;
   }
   const { select } = await import('@inquirer/prompts');
   for (;;) {
-    const workbook = openWorkbook();
+    const workbook = await openWorkbook();
     console.log(`\n${statusLines(workbook.course, workbook.progress, { bar: true }).join('\n')}\n`);
     const onExercise = currentItem(workbook.course, workbook.progress)?.kind === 'exercise';
     const action = await select<Action>({

@@ -8,7 +8,7 @@ import { chooseExercise, openWorkbook } from './workbook-context.js';
 
 export async function run(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
-  const workbook = openWorkbook();
+  const workbook = await openWorkbook();
   const exercise = chooseExercise(workbook, positionals[0], 'hint');
   console.log(await nextHint(workbook.root, exercise));
   return 0;

@@ -6,7 +6,7 @@ import { openWorkbook, type Workbook } from './workbook-context.js';
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
-  const workbook = openWorkbook();
+  const workbook = await openWorkbook();
   console.log(values.json ? JSON.stringify(listJson(workbook), null, 2) : listText(workbook));
   return 0;
 }

@@ -11,7 +11,7 @@ import { openWorkbook, type Workbook } from './workbook-context.js';
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { skip: { type: 'boolean' } }, strict: true });
-  const workbook = openWorkbook();
+  const workbook = await openWorkbook();
   if (values.skip) {
     const skipped = currentItem(workbook.course, workbook.progress);
     if (skipped) {

@@ -16,7 +16,7 @@ export async function run(args: string[]): Promise<number> {
     options: { yes: { type: 'boolean', short: 'y' } },
     strict: true,
   });
-  const workbook = openWorkbook();
+  const workbook = await openWorkbook();
   const exercise = chooseExercise(workbook, positionals[0], 'reset');
   const dir = workDir(workbook.root, exercise);
   const shownDir = path.relative(process.cwd(), dir);

@@ -10,7 +10,7 @@ export async function run(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
   const [id] = positionals;
   if (!id) throw new UserError(messages.usage);
-  const { root, course } = openWorkbook();
+  const { root, course } = await openWorkbook();
   const item = findItem(course, id);
   if (item.kind === 'lesson') {
     console.log(await lessonView(course, item));

@@ -15,7 +15,7 @@ export async function run(args: string[]): Promise<number> {
     options: { reveal: { type: 'boolean' } },
     strict: true,
   });
-  const workbook = openWorkbook();
+  const workbook = await openWorkbook();
   const exercise = chooseExercise(workbook, positionals[0], 'solution', { orLastPassed: true });
   const passed = workbook.progress.items[exercise.id]?.status === 'done';
   if (!passed && !values.reveal) {

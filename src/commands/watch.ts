@@ -6,7 +6,7 @@ import { chooseExercise, openWorkbook } from './workbook-context.js';
 
 export async function run(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
-  const workbook = openWorkbook();
+  const workbook = await openWorkbook();
   const exercise = chooseExercise(workbook, positionals[0], 'watch');
   const session = new WatchSession({
     root: workbook.root,

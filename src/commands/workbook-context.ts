@@ -2,7 +2,8 @@
 // which exercise a command means when the learner names none.
 import path from 'node:path';
 import { findExercise } from '../course/find-item.js';
-import { loadCourse, type Course, type Exercise } from '../course/manifest.js';
+import { loadCourseCached } from '../course/course-cache.js';
+import type { Course, Exercise } from '../course/manifest.js';
 import { currentItem, lastPassedExercise, loadProgress, type Progress } from '../course/progress.js';
 import { findWorkbookRoot } from '../course/workbook.js';
 import { UserError } from '../ui/errors.js';
@@ -14,9 +15,9 @@ export interface Workbook {
 }
 
 /** Loads the workbook; a progress file that could not be read is reported (it was moved aside). */
-export function openWorkbook(): Workbook {
+export async function openWorkbook(): Promise<Workbook> {
   const root = findWorkbookRoot();
-  const course = loadCourse(root);
+  const course = await loadCourseCached(root);
   const { progress, movedCorruptFileTo } = loadProgress(root);
   if (movedCorruptFileTo) console.error(messages.corruptProgress(path.relative(process.cwd(), movedCorruptFileTo)));
   return { root, course, progress };

@@ -4,6 +4,7 @@
 // marked-terminal costs ~150 ms to import, so it is loaded here, on first use, never at start-up.
 import type { MarkedExtension, Token, Tokens } from 'marked';
 import { color as chalk, escapesAllowed } from './color.js';
+import { preloadHighlightSubset } from './highlight-subset.js';
 import { terminalWidth } from './terminal.js';
 
 export interface RenderOptions {
@@ -16,6 +17,7 @@ export interface RenderOptions {
 export async function renderMarkdown(markdown: string, options: RenderOptions = {}): Promise<string> {
   const width = options.width ?? terminalWidth();
   const useColor = options.color ?? escapesAllowed();
+  preloadHighlightSubset();
   const [{ Marked }, { markedTerminal }] = await Promise.all([import('marked'), import('marked-terminal')]);
   const marked = new Marked();
   marked.use(
@@ -24,6 +26,11 @@ export async function renderMarkdown(markdown: string, options: RenderOptions = 
       reflowText: true,
       tab: 2,
       emoji: false,
+      // These default to chalk.reset, which only adds `ESC[0m` around every block and line.
+      paragraph: plain,
+      listitem: plain,
+      table: plain,
+      hr: plain,
       // cli-table3 colours its borders whatever chalk says: give it no style in plain mode.
       tableOptions: useColor ? {} : { style: { head: [], border: [] } },
     }),
@@ -39,6 +46,8 @@ export async function renderMarkdown(markdown: string, options: RenderOptions = 
     chalk.level = level;
   }
 }
+
+const plain = (text: string) => text;
 
 /**
  * marked >= 13 with marked-terminal 7.3.1: the inline tokens of a tight list item's text were

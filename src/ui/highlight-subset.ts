@@ -1,0 +1,38 @@
+// marked-terminal highlights code blocks through cli-highlight, which requires highlight.js with
+// all of its ~190 languages: ~150 ms before the first lesson shows. The lessons use a handful.
+// This puts highlight.js's core with those languages in the module cache under the id
+// cli-highlight will require, before marked-terminal is imported. A fence in another language
+// is printed in one colour (marked-terminal's fallback); if the packages are laid out differently
+// than expected, nothing is done and the full highlight.js loads as before.
+import Module, { createRequire } from 'node:module';
+
+const LANGUAGES = ['typescript', 'javascript', 'json', 'yaml', 'bash', 'shell', 'plaintext', 'xml', 'dockerfile'];
+
+interface HighlightCore {
+  registerLanguage(name: string, language: unknown): void;
+}
+
+let preloaded = false;
+
+export function preloadHighlightSubset(): void {
+  if (preloaded) return;
+  preloaded = true;
+  try {
+    const require = createRequire(import.meta.url);
+    const fromMarkedTerminal = createRequire(require.resolve('marked-terminal'));
+    const fromCliHighlight = createRequire(fromMarkedTerminal.resolve('cli-highlight'));
+    const fullId = fromCliHighlight.resolve('highlight.js');
+    if (require.cache[fullId]) return;
+    const core = fromCliHighlight('highlight.js/lib/core') as HighlightCore;
+    for (const language of LANGUAGES) {
+      core.registerLanguage(language, fromCliHighlight(`highlight.js/lib/languages/${language}`));
+    }
+    const cached = new Module(fullId);
+    cached.filename = fullId;
+    cached.loaded = true;
+    cached.exports = core;
+    require.cache[fullId] = cached;
+  } catch {
+    // Leave it to the full highlight.js.
+  }
+}
