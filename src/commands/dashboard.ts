@@ -23,12 +23,14 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const { select } = await import('@inquirer/prompts');
+  let last: Action = 'continue';
   for (;;) {
     const workbook = await openWorkbook();
     console.log(`\n${statusLines(workbook.course, workbook.progress, { bar: true }).join('\n')}\n`);
     const onExercise = currentItem(workbook.course, workbook.progress)?.kind === 'exercise';
-    const action = await select<Action>({
+    const action: Action = await select<Action>({
       message: messages.question,
+      default: last,
       choices: [
         { name: messages.continue, value: 'continue' },
         { name: messages.list, value: 'list' },
@@ -38,6 +40,7 @@ export async function run(args: string[]): Promise<number> {
       ],
     });
     if (action === 'quit') return 0;
+    last = action;
     if (!(await perform(action, workbook))) return 130;
   }
 }
@@ -47,7 +50,7 @@ async function perform(action: Exclude<Action, 'quit'>, workbook: Workbook): Pro
   const current = currentItem(workbook.course, workbook.progress);
   switch (action) {
     case 'continue':
-      await showNext(workbook);
+      await showNext(workbook, { inMenu: true });
       return true;
     case 'list':
       console.log(listText(workbook));

@@ -23,8 +23,11 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Shows the current item and records what showing it means; also the dashboard's "continue". */
-export async function showNext(workbook: Workbook): Promise<void> {
+/**
+ * Shows the current item and records what showing it means; also the dashboard's "continue"
+ * (`inMenu`: the menu follows, so no pointer to the next command).
+ */
+export async function showNext(workbook: Workbook, { inMenu = false } = {}): Promise<void> {
   const { root, course } = workbook;
   const item = currentItem(course, workbook.progress);
   if (!item) {
@@ -37,13 +40,13 @@ export async function showNext(workbook: Workbook): Promise<void> {
       recordStatus(p, item.id, 'read');
       p.current = item.id;
     });
-    console.log(`\n${messages.lessonRead}`);
+    if (!inMenu) console.log(`\n${messages.lessonRead}`);
     return;
   }
   const shownBefore = workbook.progress.current === item.id;
   const { dir } = ensureWorkDir(root, item);
   console.log(await exerciseView(course, item, dir));
-  if (shownBefore) console.log(`\n${messages.notPassedYet(item)}`);
+  if (shownBefore && !inMenu) console.log(`\n${messages.notPassedYet(item)}`);
   else workbook.progress = updateProgress(root, (p) => void (p.current = item.id));
 }
 

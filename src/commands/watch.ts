@@ -19,7 +19,10 @@ export async function run(args: string[]): Promise<number> {
   // Line mode (not raw): Enter and `q` + Enter arrive as lines, Ctrl-C stays a SIGINT.
   const keyboard = readline.createInterface({ input: process.stdin, terminal: false });
   keyboard.on('line', (line) => void session.onLine(line));
-  const onInterrupt = () => void session.stop(130);
+  const onInterrupt = () => {
+    console.log(`\n${messages.stopped}`);
+    void session.stop(130);
+  };
   process.once('SIGINT', onInterrupt);
   try {
     await session.start();
@@ -29,3 +32,7 @@ export async function run(args: string[]): Promise<number> {
     keyboard.close();
   }
 }
+
+const messages = {
+  stopped: 'Stopped watching.',
+};

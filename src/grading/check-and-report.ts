@@ -20,6 +20,8 @@ export interface CheckAndReportOptions {
   signal?: AbortSignal;
   /** Where output goes; one call per line. */
   write?: (line: string) => void;
+  /** Under `course watch`: the closing advice talks about saving, not re-running. */
+  watching?: boolean;
   /** The check engine; replaced in tests. */
   runCheck?: RunCheck;
 }
@@ -55,7 +57,7 @@ export async function checkAndReport(options: CheckAndReportOptions): Promise<Ch
     const failed = result.expectations.filter((e) => !e.passed).length;
     write('');
     write(summaryLine(result.expectations));
-    write(outcomeMessage(result.outcome, exercise, failed));
+    write(outcomeMessage(result.outcome, exercise, failed, options.watching));
   }
   return result;
 }

@@ -24,12 +24,13 @@ export function summaryLine(expectations: { passed: boolean }[]): string {
   return `${passed} passed, ${expectations.length - passed} failed`;
 }
 
-export function outcomeMessage(outcome: CheckOutcome, exercise: Exercise, failed: number): string {
+/** `watching`: under `course watch`, where saving re-checks and Enter moves on. */
+export function outcomeMessage(outcome: CheckOutcome, exercise: Exercise, failed: number, watching = false): string {
   switch (outcome) {
     case 'passed':
-      return messages.passed(exercise.id);
+      return watching ? messages.passedWatching(exercise.id) : messages.passed(exercise.id);
     case 'code':
-      return messages.code(exercise.id, failed);
+      return `${messages.code(failed)} ${watching ? messages.saveAgain : messages.checkAgain}\n${messages.stuck(exercise.id)}`;
     case 'environment':
       return messages.environment;
     case 'timeout':
@@ -48,11 +49,15 @@ function indent(text: string): string[] {
 const messages = {
   checking: (id: string, dir: string) => `Checking ${id} (${dir})…`,
   passed: (id: string) =>
-    `${color.green.bold('Passed.')} Well done. Move on: npx course next    ` +
+    `${color.green.bold('Passed.')} Well done. Move on: npx course next\n` +
     `Compare with the model answer: npx course solution ${id}`,
-  code: (id: string, failed: number) =>
-    `${color.red.bold(`Your code did not pass ${failed === 1 ? 'one check' : `${failed} checks`}.`)} ` +
-    `Fix it and run npx course check again.\nStuck? npx course hint ${id}`,
+  passedWatching: (id: string) =>
+    `${color.green.bold('Passed.')} Well done. Compare with the model answer: npx course solution ${id}`,
+  code: (failed: number) =>
+    color.red.bold(`Your code did not pass ${failed === 1 ? 'one check' : `${failed} checks`}.`),
+  checkAgain: 'Fix it and run npx course check again.',
+  saveAgain: 'Fix it and save: it is checked again.',
+  stuck: (id: string) => `Stuck? npx course hint ${id}`,
   environment:
     `${color.yellow.bold('The environment failed, not your code:')} a sidecar, the broker or a port did not come up.\n` +
     `Find out what is wrong: npx course doctor`,

@@ -1,8 +1,8 @@
-// `code` in a short plain-text message (a hint, a failure reason): coloured where colour is on,
-// left with its backticks otherwise, where they are the only thing that shows where code starts.
+// `code` in a short plain-text message (a hint, a failure reason): coloured where colour is on.
+// The backticks stay: in a short message they show where code starts and ends (`Hello, `).
 import { color, escapesAllowed } from './color.js';
 
 export function inlineCode(text: string): string {
   if (!escapesAllowed()) return text;
-  return text.replace(/`([^`\n]+)`/g, (_, code: string) => color.yellow(code));
+  return text.replace(/`[^`\n]+`/g, (code) => color.yellow(code));
 }

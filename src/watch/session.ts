@@ -117,6 +117,7 @@ export class WatchSession {
       dir: this.dir,
       signal,
       write: this.write,
+      watching: true,
       runCheck: this.options.runCheck,
     });
     if (!result || this.stopped) return;
