@@ -147,3 +147,15 @@ export async function save<T>(client: DaprClient, key: string, value: T, etag?: 
   if (etag !== undefined && /"status":409/.test(String(error.message))) return false;
   throw new Error(`saving ${key} failed: ${String(error)}`);
 }
+
+/**
+ * Appends `entry` to a list in this service's state, keeping every concurrent append (it retries
+ * on an ETag conflict). The outside systems (the card network, the carrier) record what they
+ * did with it: that is what the check counts.
+ */
+export async function append<T>(client: DaprClient, key: string, entry: T): Promise<void> {
+  for (;;) {
+    const { value, etag } = await load<T[]>(client, key);
+    if (await save(client, key, [...(value ?? []), entry], etag)) return;
+  }
+}

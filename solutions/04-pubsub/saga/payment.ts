@@ -2,54 +2,64 @@
 // shipment fails.
 //
 //   GET /charges/:orderId -> { orderId, status, ledger: [{ kind: "charge" | "refund", amount }] }
-import { PUBSUB, TOPICS, type SagaEvent } from './events.js';
-import { createServer, load, onEvent, publish, route, save } from './service.js';
+//     `status` is what payment saved for the order; `ledger` is what the card network really did.
+import { PUBSUB, TOPICS, type Order, type SagaEvent } from './events.js';
+import { append, createServer, load, onEvent, publish, route, save } from './service.js';
 
-interface LedgerEntry {
-  kind: 'charge' | 'refund';
-  amount: number;
-}
+/** What payment remembers about an order. */
 interface Payment {
   orderId: string;
   status: 'charged' | 'declined' | 'refunded';
-  ledger: LedgerEntry[];
+  amount: number;
+}
+interface LedgerEntry {
+  kind: 'charge' | 'refund';
+  amount: number;
 }
 
 const server = createServer(6003);
 const client = server.client;
 const paymentKey = (orderId: string) => `payment-${orderId}`;
+const ledgerKey = (orderId: string) => `card-network-${orderId}`;
 
-/** The card network (provided): the payment method `declined-card` is always declined. */
-function cardAccepts(paymentMethod: string): boolean {
-  return paymentMethod !== 'declined-card';
-}
+/**
+ * The card network (provided; it stands for a real payment provider). Every call moves money:
+ * call `charge` twice for an order and the customer pays twice.
+ */
+const cardNetwork = {
+  /** Charges the order's amount. The card `declined-card` is declined: false, nothing charged. */
+  async charge(order: Order): Promise<boolean> {
+    if (order.paymentMethod === 'declined-card') return false;
+    await append<LedgerEntry>(client, ledgerKey(order.orderId), { kind: 'charge', amount: order.amount });
+    return true;
+  },
+  /** Gives `amount` back to the customer. */
+  async refund(orderId: string, amount: number): Promise<void> {
+    await append<LedgerEntry>(client, ledgerKey(orderId), { kind: 'refund', amount });
+  },
+};
 
 // ---- The saga (your part) ------------------------------------------------------------------
 
 async function charge(event: SagaEvent): Promise<void> {
   const key = paymentKey(event.orderId);
-  const { value: done, etag } = await load<Payment>(client, key);
+  const { value: done } = await load<Payment>(client, key);
   if (done) return; // a redelivery: this order was already charged or declined
-  const accepted = cardAccepts(event.paymentMethod);
-  const payment: Payment = accepted
-    ? { orderId: event.orderId, status: 'charged', ledger: [{ kind: 'charge', amount: event.amount }] }
-    : { orderId: event.orderId, status: 'declined', ledger: [] };
-  // No ETag to pass for a key that does not exist yet: last write wins, and the saga brings each
-  // order here once (a redelivery is caught above).
-  await save(client, key, payment, etag);
+  const accepted = await cardNetwork.charge(event);
+  // A crash right here, between charging and saving, would charge again on the redelivery:
+  // real providers take an idempotency key for that. It is beyond this exercise.
+  await save<Payment>(client, key, { orderId: event.orderId, status: accepted ? 'charged' : 'declined', amount: event.amount });
   if (accepted) await publish(client, TOPICS.paymentCharged, event);
   else await publish(client, TOPICS.paymentDeclined, { ...event, reason: 'card declined' });
 }
 
 /** Compensation: refunds a charged order, once. */
 async function refund(event: SagaEvent): Promise<void> {
-  for (;;) {
-    const { value: payment, etag } = await load<Payment>(client, paymentKey(event.orderId));
-    if (payment?.status !== 'charged') return; // nothing charged, or already refunded
-    const charged = payment.ledger.filter((e) => e.kind === 'charge').reduce((sum, e) => sum + e.amount, 0);
-    const refunded: Payment = { ...payment, status: 'refunded', ledger: [...payment.ledger, { kind: 'refund', amount: charged }] };
-    if (await save(client, paymentKey(event.orderId), refunded, etag)) return;
-  }
+  const key = paymentKey(event.orderId);
+  const { value: payment } = await load<Payment>(client, key);
+  if (payment?.status !== 'charged') return; // nothing charged, or already refunded
+  await cardNetwork.refund(event.orderId, payment.amount);
+  await save<Payment>(client, key, { ...payment, status: 'refunded' });
 }
 
 await server.pubsub.subscribe(PUBSUB, TOPICS.stockReserved, onEvent(charge));
@@ -58,8 +68,11 @@ await server.pubsub.subscribe(PUBSUB, TOPICS.shippingFailed, onEvent(refund));
 // ---- The HTTP API (provided) ---------------------------------------------------------------
 
 route(server, 'get', '/charges/:orderId', async ({ orderId }) => {
-  const { value } = await load<Payment>(client, paymentKey(orderId!));
-  return { status: 200, body: value ?? { orderId, ledger: [] } };
+  const [{ value: payment }, { value: ledger }] = await Promise.all([
+    load<Payment>(client, paymentKey(orderId!)),
+    load<LedgerEntry[]>(client, ledgerKey(orderId!)),
+  ]);
+  return { status: 200, body: { orderId, status: payment?.status, ledger: ledger ?? [] } };
 });
 
 await server.start();

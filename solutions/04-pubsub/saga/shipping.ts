@@ -1,23 +1,36 @@
-// The shipping service: it schedules the delivery of each paid order.
+// The shipping service: it books the delivery of each paid order with the carrier.
 //
-//   GET /shipments/:orderId -> { orderId, address, status: "scheduled" | "failed" }
-import { PUBSUB, TOPICS, type SagaEvent } from './events.js';
-import { createServer, load, onEvent, publish, route, save } from './service.js';
+//   GET /shipments/:orderId -> { orderId, status: "scheduled" | "failed", bookings: [{ address }] }
+//     `status` is what shipping saved for the order; `bookings` is what the carrier really booked.
+import { PUBSUB, TOPICS, type Order, type SagaEvent } from './events.js';
+import { append, createServer, load, onEvent, publish, route, save } from './service.js';
 
+/** What shipping remembers about an order. */
 interface Shipment {
   orderId: string;
-  address: string;
   status: 'scheduled' | 'failed';
+}
+interface Booking {
+  address: string;
 }
 
 const server = createServer(6004);
 const client = server.client;
 const shipmentKey = (orderId: string) => `shipment-${orderId}`;
+const bookingsKey = (orderId: string) => `carrier-${orderId}`;
 
-/** The carrier (provided): it delivers anywhere but to the address `nowhere`. */
-function carrierDelivers(address: string): boolean {
-  return address !== 'nowhere';
-}
+/**
+ * The carrier (provided; it stands for a real delivery company). Every successful call books a
+ * van: call it twice for an order and two vans come.
+ */
+const carrier = {
+  /** Books the delivery. No carrier delivers to the address `nowhere`: false, nothing booked. */
+  async book(order: Order): Promise<boolean> {
+    if (order.address === 'nowhere') return false;
+    await append<Booking>(client, bookingsKey(order.orderId), { address: order.address });
+    return true;
+  },
+};
 
 // ---- The saga (your part) ------------------------------------------------------------------
 
@@ -25,9 +38,9 @@ async function schedule(event: SagaEvent): Promise<void> {
   const key = shipmentKey(event.orderId);
   const { value: done } = await load<Shipment>(client, key);
   if (done) return; // a redelivery: this order was already scheduled or failed
-  const delivers = carrierDelivers(event.address);
-  await save<Shipment>(client, key, { orderId: event.orderId, address: event.address, status: delivers ? 'scheduled' : 'failed' });
-  if (delivers) await publish(client, TOPICS.shippingScheduled, event);
+  const booked = await carrier.book(event);
+  await save<Shipment>(client, key, { orderId: event.orderId, status: booked ? 'scheduled' : 'failed' });
+  if (booked) await publish(client, TOPICS.shippingScheduled, event);
   else await publish(client, TOPICS.shippingFailed, { ...event, reason: `no carrier delivers to ${event.address}` });
 }
 
@@ -36,8 +49,12 @@ await server.pubsub.subscribe(PUBSUB, TOPICS.paymentCharged, onEvent(schedule));
 // ---- The HTTP API (provided) ---------------------------------------------------------------
 
 route(server, 'get', '/shipments/:orderId', async ({ orderId }) => {
-  const { value } = await load<Shipment>(client, shipmentKey(orderId!));
-  return value ? { status: 200, body: value } : { status: 404, body: { error: `no shipment for ${orderId}` } };
+  const [{ value: shipment }, { value: bookings }] = await Promise.all([
+    load<Shipment>(client, shipmentKey(orderId!)),
+    load<Booking[]>(client, bookingsKey(orderId!)),
+  ]);
+  if (!shipment && !bookings) return { status: 404, body: { error: `no shipment for ${orderId}` } };
+  return { status: 200, body: { orderId, status: shipment?.status, bookings: bookings ?? [] } };
 });
 
 await server.start();
