@@ -3,8 +3,9 @@
 //
 // The independent sagas (happy path, declined card, failed shipment, out of stock, the race for
 // the last unit) are started together by the first expectation and run side by side on distinct
-// skus; the later expectations read how each ended. Duplicates and the restart come last, on a
-// quiet broker. Assertions are made on the services' HTTP APIs and on the Redis streams.
+// skus; the later expectations read how each ended. Then payment is killed and restarted
+// mid-saga, and last every finished saga's events are redelivered, on a quiet broker.
+// Assertions are made on the services' HTTP APIs and on the Redis streams.
 import { describe, test } from 'vitest';
 import { brokerSettled } from '../lib/broker-settled.js';
 import { useExercise } from '../lib/exercise.js';
