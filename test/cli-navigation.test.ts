@@ -23,6 +23,7 @@ describe('course next', () => {
     expect(exercise.stdout).toContain('Exercise 2 of 4');
     expect(exercise.stdout).toContain('Say hello');
     expect(exercise.stdout).toContain('Make greet(name) in greet.ts return a greeting');
+    expect(exercise.stdout).toContain(`Your copy of the starter is in ${path.join('work', '01-basics', 'greet')}${path.sep}`);
     expect(exercise.stdout).toContain(`Edit:\n  ${path.join('work', '01-basics', 'greet', 'greet.ts')}`);
     expect(exercise.stdout).toMatch(/npx course check[\s\S]*npx course watch[\s\S]*npx course hint/);
     expect(readFileSync(workFile(root, 'greet', 'greet.ts'), 'utf8')).toContain('TODO');
@@ -35,6 +36,7 @@ describe('course next', () => {
     const again = course(root, ['next']);
     expect(again.stdout).toContain('Say hello');
     expect(again.stdout).toContain('has not passed yet');
+    expect(again.stdout).not.toContain('Your copy of the starter');
     expect(again.stdout).toContain('npx course next --skip');
     expect(progressOf(root).items.greet).toBeUndefined();
   });

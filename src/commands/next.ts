@@ -35,7 +35,7 @@ export async function showNext(workbook: Workbook, { inMenu = false } = {}): Pro
     return;
   }
   if (item.kind === 'lesson') {
-    console.log(await lessonView(course, item));
+    console.log(await lessonView(root, course, item));
     workbook.progress = updateProgress(root, (p) => {
       recordStatus(p, item.id, 'read');
       p.current = item.id;
@@ -44,8 +44,8 @@ export async function showNext(workbook: Workbook, { inMenu = false } = {}): Pro
     return;
   }
   const shownBefore = workbook.progress.current === item.id;
-  const { dir } = ensureWorkDir(root, item);
-  console.log(await exerciseView(course, item, dir));
+  const { dir, created } = ensureWorkDir(root, item);
+  console.log(await exerciseView(root, course, item, dir, { created }));
   if (shownBefore && !inMenu) console.log(`\n${messages.notPassedYet(item)}`);
   else workbook.progress = updateProgress(root, (p) => void (p.current = item.id));
 }

@@ -13,9 +13,10 @@ export async function run(args: string[]): Promise<number> {
   const { root, course } = await openWorkbook();
   const item = findItem(course, id);
   if (item.kind === 'lesson') {
-    console.log(await lessonView(course, item));
+    console.log(await lessonView(root, course, item));
   } else {
-    console.log(await exerciseView(course, item, ensureWorkDir(root, item).dir));
+    const { dir, created } = ensureWorkDir(root, item);
+    console.log(await exerciseView(root, course, item, dir, { created }));
   }
   return 0;
 }

@@ -142,9 +142,10 @@ export class WatchSession {
     await this.watcher?.close();
     this.exercise = next;
     this.passed = false;
-    this.dir = ensureWorkDir(root, next).dir;
+    const { dir, created } = ensureWorkDir(root, next);
+    this.dir = dir;
     this.clear();
-    this.write(await exerciseView(course, next, this.dir));
+    this.write(await exerciseView(root, course, next, dir, { created }));
     this.write('');
     this.write(color.dim(messages.watching(this.shownDir())));
     await this.watchFolder();
