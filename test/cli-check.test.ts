@@ -86,6 +86,11 @@ describe('course check', () => {
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(130);
   });
+
+  // runCheck listens for the abort on a vitest instance it only gets once startVitest has finished
+  // the whole run, so today the check ends when its tests time out, not when it is aborted (in a
+  // terminal, Ctrl-C also reaches vitest's workers, which hides this).
+  it.todo('Ctrl-C stops a running check within a second (waits on runCheck honouring its AbortSignal mid-run)');
 });
 
 describe('course dev check', () => {
