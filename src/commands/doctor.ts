@@ -60,7 +60,7 @@ async function fixedPorts(): Promise<{ port: number; what: string }[]> {
   try {
     const { openWorkbook } = await import('./workbook-context.js');
     const { readRunFile } = await import('../harness/run-file.js');
-    const { course } = openWorkbook();
+    const { course } = await openWorkbook();
     const dirs = course.items.flatMap((i) => (i.kind === 'exercise' ? [i.starterDir] : i.exampleDir ? [i.exampleDir] : []));
     const ports = new Map<number, string>();
     for (const dir of dirs) {

@@ -21,7 +21,7 @@ export async function run(args: string[]): Promise<number> {
   const { openWorkbook, chooseExercise } = await import('./workbook-context.js');
   const { findItem } = await import('../course/find-item.js');
   const { ensureWorkDir } = await import('../course/exercise-files.js');
-  const workbook = openWorkbook();
+  const workbook = await openWorkbook();
   let dir: string;
   const id = positionals[0];
   const item = id ? findItem(workbook.course, id) : chooseExercise(workbook, undefined, 'run');
