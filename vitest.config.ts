@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'modules/**/*.test.ts'],
     // Graded checks run only through `course check`; fixture copies made by the tests are scratch.
     exclude: ['**/node_modules/**', 'dist/**', 'checks/**', 'test/fixture-course/**', 'test/**/tmp-*/**', '**/tmp-*/**'],
     globalSetup: ['test/global-setup.ts'],

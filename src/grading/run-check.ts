@@ -78,46 +78,46 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
       timings: { environmentMs: 0, servicesMs: 0, assertionsMs: 0, totalMs: Date.now() - started },
     };
   }
-  const { startVitest } = await import('vitest/node');
+  const { createVitest } = await import('vitest/node');
   const previousEnv = { dir: process.env.COURSE_EXERCISE_DIR, report: process.env.COURSE_CHECK_REPORT_DIR };
   process.env.COURSE_EXERCISE_DIR = options.dir;
   process.env.COURSE_CHECK_REPORT_DIR = reportDir;
   let timedOut = false;
   let moduleErrors: VitestError[] = [];
-  let vitest: Awaited<ReturnType<typeof startVitest>> | undefined;
+  // Created first and started second, so that Ctrl-C and the time limit can cancel a run in progress.
+  const vitest = await createVitest(
+    'test',
+    {
+      config: false,
+      root,
+      watch: false,
+      run: true,
+      reporters: [reporter],
+      include: [path.relative(root, exercise.checkFile)],
+      testTimeout: timeoutMs,
+      hookTimeout: timeoutMs,
+      pool: 'forks',
+      maxWorkers: 1,
+      fileParallelism: false,
+      passWithNoTests: true,
+      printConsoleTrace: false,
+    },
+    { logLevel: 'silent', clearScreen: false },
+    { stdout: devNull(), stderr: devNull() },
+  );
+  const cancel = () => void vitest.cancelCurrentRun('keyboard-input');
   const timer = setTimeout(() => {
     timedOut = true;
-    void vitest?.cancelCurrentRun('keyboard-input');
+    cancel();
   }, timeoutMs + 5000);
-  const onAbort = () => void vitest?.cancelCurrentRun('keyboard-input');
-  options.signal?.addEventListener('abort', onAbort);
+  options.signal?.addEventListener('abort', cancel);
   try {
-    vitest = await startVitest(
-      'test',
-      [],
-      {
-        config: false,
-        root,
-        watch: false,
-        run: true,
-        reporters: [reporter],
-        include: [path.relative(root, exercise.checkFile)],
-        testTimeout: timeoutMs,
-        hookTimeout: timeoutMs,
-        pool: 'forks',
-        maxWorkers: 1,
-        fileParallelism: false,
-        passWithNoTests: true,
-        printConsoleTrace: false,
-      },
-      { logLevel: 'silent', clearScreen: false },
-      { stdout: devNull(), stderr: devNull() },
-    );
+    if (!options.signal?.aborted) await vitest.start();
     moduleErrors = vitest.state.getFiles().flatMap((f) => (f.result?.errors ?? []) as VitestError[]);
   } finally {
     clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-    await vitest?.close();
+    options.signal?.removeEventListener('abort', cancel);
+    await vitest.close();
     process.env.COURSE_EXERCISE_DIR = previousEnv.dir;
     process.env.COURSE_CHECK_REPORT_DIR = previousEnv.report;
   }
