@@ -3,7 +3,7 @@
 // plus any probe subscribers the check needs, and tear everything down after the last expectation.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { RunFileApp } from '../../src/harness/run-file.js';
 import {
   readRunFile,
@@ -50,9 +50,15 @@ export function useExercise(options: UseExerciseOptions = {}): () => Environment
     const reportDir = process.env.COURSE_CHECK_REPORT_DIR;
     if (reportDir) writeFileSync(path.join(reportDir, 'timings.json'), JSON.stringify(env.timings));
   });
+  let testStarted = 0;
+  beforeEach(() => {
+    testStarted = Date.now();
+  });
   afterEach((context) => {
     if (env && context.task.result?.state === 'fail') {
-      context.task.meta.logExcerpt ??= env.tail(25);
+      // Only what happened during this expectation: earlier output belongs to earlier ones.
+      const excerpt = env.excerpt(testStarted);
+      if (excerpt.length > 0) context.task.meta.logExcerpt ??= excerpt;
     }
   });
   afterAll(async () => {

@@ -4,12 +4,11 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LogLine } from '../harness/processes.js';
+import { isNotableSidecarLine } from '../harness/sidecar.js';
 import { color } from '../ui/color.js';
 import { UserError } from '../ui/errors.js';
 
 const PALETTE = [color.cyan, color.magenta, color.yellow, color.green, color.blue, color.red];
-/** Sidecar lines worth showing without --verbose: warnings, errors, and what a learner acts on. */
-const SIDECAR_HIGHLIGHTS = /^(warn|error|fatal):|app is subscribed|dapr initialized|application discovered/;
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -63,7 +62,7 @@ export async function run(args: string[]): Promise<number> {
 
 function printLine(line: LogLine, width: number, paint: Map<string, (s: string) => string>, verbose: boolean): void {
   const sidecar = line.source.startsWith('daprd ');
-  if (sidecar && !verbose && !SIDECAR_HIGHLIGHTS.test(line.text)) return;
+  if (sidecar && !verbose && !isNotableSidecarLine(line.text) && !/dapr initialized/.test(line.text)) return;
   if (line.source === 'redis' && !verbose) return;
   const appId = sidecar ? line.source.slice('daprd '.length) : line.source;
   const tint = paint.get(appId) ?? color.gray;

@@ -13,10 +13,10 @@ import { chooseRuntime, DAPRD_IMAGE, startRedisContainer, startSidecarContainer,
 import { EnvironmentError, HarnessTimeoutError, LearnerCodeError } from './errors.js';
 import { freePort, portInUse } from './ports.js';
 import { Probe, type ProbeSubscription } from './probe.js';
-import { installSignalCleanup, reapOrphans, RunLog, type ManagedProcess } from './processes.js';
+import { formatLine, installSignalCleanup, reapOrphans, RunLog, type ManagedProcess } from './processes.js';
 import { startRedis, type RedisServer } from './redis.js';
 import { fillBrokerAddresses, parseResources, readResources, writeResources, type ResourceDoc } from './resources.js';
-import { startSidecar, sidecarTimeoutError, waitForSidecar, type Sidecar, type SidecarPorts } from './sidecar.js';
+import { isNotableSidecarLine, startSidecar, sidecarTimeoutError, waitForSidecar, type Sidecar, type SidecarPorts } from './sidecar.js';
 
 export interface AppSpec {
   appId: string;
@@ -169,6 +169,19 @@ export class Environment {
       log: this.log,
     });
     await waitForApp(app.process, app.appPort, AbortSignal.timeout(this.spec.appListenTimeoutMs ?? 20_000), this.log);
+  }
+
+  /**
+   * What happened since `at`, for a failure report: the apps' own output and the sidecars'
+   * notable lines (warnings, errors, routing decisions), newest last.
+   */
+  excerpt(at: number, limit = 20): string[] {
+    return this.log
+      .since(at)
+      .filter((l) => !l.source.startsWith('daprd ') || isNotableSidecarLine(l.text))
+      .filter((l) => l.source !== 'redis')
+      .slice(-limit)
+      .map(formatLine);
   }
 
   /** Log lines of the run, `[source] text`; all sources, or the ones named. */

@@ -42,6 +42,11 @@ export class RunLog {
     return lines.slice(-count).map(formatLine);
   }
 
+  /** Lines logged at or after `at` (ms since epoch), optionally of the sources given. */
+  since(at: number, sources?: string[]): LogLine[] {
+    return this.lines.filter((l) => l.at >= at && (!sources || sources.includes(l.source)));
+  }
+
   /** Lines whose text matches, formatted. */
   grep(pattern: RegExp, sources?: string[]): string[] {
     return this.lines

@@ -31,6 +31,16 @@ export interface Sidecar {
   logSource: string;
 }
 
+/**
+ * Sidecar lines worth a learner's attention: warnings, errors, and the few info lines that say
+ * what daprd decided about the app. The rest is start-up detail.
+ */
+const NOTABLE = /^(warn|warning|error|fatal):|app is subscribed|application discovered|dead letter|Component loaded|no matching route|retr(y|ies)/i;
+
+export function isNotableSidecarLine(text: string): boolean {
+  return NOTABLE.test(text);
+}
+
 export function sidecarLogSource(appId: string): string {
   return `daprd ${appId}`;
 }
