@@ -36,6 +36,11 @@ const COMMANDS: Record<string, CommandEntry> = {
   dev: { usage: 'dev check [id]', summary: 'Authoring gate: starters fail as intended, solutions pass', load: () => import('./commands/dev.js') },
 };
 
+/** Not in --help: the runner's own background work. */
+const HIDDEN: Record<string, () => Promise<CommandModule>> = {
+  __prerender: () => import('./commands/prerender.js'),
+};
+
 export function helpText(): string {
   const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
   const lines = Object.values(COMMANDS).map((c) => `  course ${c.usage.padEnd(width)}  ${c.summary}`);
@@ -59,6 +64,8 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name.startsWith('-')) {
     return runReportingErrors(() => import('./commands/dashboard.js'), argv);
   }
+  const hidden = HIDDEN[name];
+  if (hidden) return (await hidden()).run(rest);
   const entry = COMMANDS[name];
   if (!entry) {
     console.error(`Unknown command "${name}".\n\n${helpText()}`);

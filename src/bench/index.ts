@@ -70,6 +70,13 @@ async function benchHarness(): Promise<void> {
   row('Redis ready', redis);
   const bare = await measure(RUNS, () => envReady([{ appId: 'bare' }]));
   row('one bare daprd ready (+ Redis)  [baseline]', bare);
+  row('4 bare daprd ready (+ Redis)', await measure(RUNS, () => envReady([1, 2, 3, 4].map((n) => ({ appId: `bare-${n}` })))), bare);
+  const nodeApp = await measure(RUNS, async () => {
+    const started = performance.now();
+    execFileSync(process.execPath, ['--input-type=module', '-e', "await import('@dapr/dapr')"], { cwd: testdata, stdio: 'ignore' });
+    return performance.now() - started;
+  });
+  row('a node process importing @dapr/dapr (no daprd)', nodeApp, bare);
   row('1 sidecar + SDK app ready', await measure(RUNS, () => envReady([sdkApp(1)])), bare);
   row('4 sidecars + 4 SDK apps ready', await measure(RUNS, () => envReady([1, 2, 3, 4].map(sdkApp))), bare);
 }

@@ -4,6 +4,7 @@ import { ensureWorkDir } from '../course/exercise-files.js';
 import { checkAndReport, REPORTERS, type Reporter } from '../grading/check-and-report.js';
 import { EXIT_CODES } from '../grading/result.js';
 import { UserError } from '../ui/errors.js';
+import { prerenderInBackground } from '../ui/prerender.js';
 import { chooseExercise, openWorkbook } from './workbook-context.js';
 import { whileCtrlCAborts } from './interrupt.js';
 
@@ -22,6 +23,11 @@ export async function run(args: string[]): Promise<number> {
   const result = await whileCtrlCAborts((signal) =>
     checkAndReport({ root: workbook.root, exercise, dir, reporter, signal }),
   );
+  if (result?.outcome === 'passed' && reporter === 'text') {
+    // What `course next` will show after this pass: render it now, in the background.
+    const { currentItem, loadProgress } = await import('../course/progress.js');
+    prerenderInBackground(workbook.root, currentItem(workbook.course, loadProgress(workbook.root).progress)?.id);
+  }
   return result ? EXIT_CODES[result.outcome] : 130;
 }
 

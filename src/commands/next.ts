@@ -7,6 +7,7 @@ import { currentItem, recordStatus, updateProgress } from '../course/progress.js
 import { color } from '../ui/color.js';
 import { exerciseView, lessonView } from '../ui/item-view.js';
 import { finishView } from '../ui/finish-view.js';
+import { prerenderInBackground } from '../ui/prerender.js';
 import { openWorkbook, type Workbook } from './workbook-context.js';
 
 export async function run(args: string[]): Promise<number> {
@@ -41,6 +42,7 @@ export async function showNext(workbook: Workbook, { inMenu = false } = {}): Pro
       p.current = item.id;
     });
     if (!inMenu) console.log(`\n${messages.lessonRead}`);
+    prerenderInBackground(root, currentItem(course, workbook.progress)?.id);
     return;
   }
   const shownBefore = workbook.progress.current === item.id;

@@ -19,6 +19,7 @@ export async function run(): Promise<number> {
     console.log(`${color.red('✗')} redis-server: ${redis.detail}\n    ${redis.fix}`);
   }
   console.log(ok ? messages.ready : messages.notReady);
+  await warmFirstItem();
   return ok ? 0 : 1;
 }
 
@@ -26,3 +27,16 @@ const messages = {
   ready: '\nSet up. Start the course with: npx course next',
   notReady: '\nSomething is missing (see above). `npx course doctor` explains each problem.',
 };
+
+/** Renders what `course next` will show first, so the first lesson appears at once. */
+async function warmFirstItem(): Promise<void> {
+  try {
+    const { openWorkbook } = await import('./workbook-context.js');
+    const { currentItem } = await import('../course/progress.js');
+    const { prerenderInBackground } = await import('../ui/prerender.js');
+    const workbook = await openWorkbook();
+    prerenderInBackground(workbook.root, currentItem(workbook.course, workbook.progress)?.id);
+  } catch {
+    // a speed-up only
+  }
+}

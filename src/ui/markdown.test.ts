@@ -1,9 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { renderMarkdown, visibleLength, wrapListLines } from './markdown.js';
 
 const ESC = '\u001b';
 
 describe('renderMarkdown', () => {
+  it('highlights a fence whose info string has words after the language, without an error', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const out = await renderMarkdown('```yaml no-load\nkind: Component\n```\n', { color: true });
+      expect(out.replace(/\u001b\[[0-9;]*m/g, '')).toContain('kind: Component');
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
   it('formats inline code and bold inside list items instead of printing them raw', async () => {
     for (const color of [true, false]) {
       const out = await renderMarkdown('- run `npx course next` **now**\n- two', { color });

@@ -57,6 +57,12 @@ const plain = (text: string) => text;
 function listFixes(): MarkedExtension {
   return {
     walkTokens(token: Token) {
+      // A fence's info string can carry words after the language (```yaml no-load); the
+      // highlighter takes it whole and prints an error for an unknown language.
+      if (token.type === 'code' && (token as Tokens.Code).lang) {
+        (token as Tokens.Code).lang = (token as Tokens.Code).lang!.split(/\s+/)[0];
+        return;
+      }
       if (token.type !== 'list_item' || !(token as Tokens.ListItem).task) return;
       const item = token as Tokens.ListItem;
       item.tokens = withoutCheckboxes(item.tokens);
