@@ -15,7 +15,8 @@ export interface CliResult {
 /** The environment of a learner's plain shell: no colour forced either way unless a test says so. */
 function cliEnv(root: string, env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env, COURSE_ROOT: root };
-  for (const name of ['FORCE_COLOR', 'NO_COLOR', 'COURSE_EXERCISE_DIR', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID', 'TEST', 'NODE_ENV']) {
+  // CI is CI's, not a learner's: with it set, chalk turns colour off even in a terminal.
+  for (const name of ['CI', 'FORCE_COLOR', 'NO_COLOR', 'COURSE_EXERCISE_DIR', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID', 'TEST', 'NODE_ENV']) {
     delete base[name];
   }
   for (const [name, value] of Object.entries(env)) {
