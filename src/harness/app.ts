@@ -1,7 +1,7 @@
 // A learner's service: started with the environment `dapr run` gives an app, watched until it
 // listens on APP_PORT, and explained in plain words when it does not.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LearnerCodeError } from './errors.js';
 import { waitForListening } from './ports.js';
@@ -59,6 +59,8 @@ export async function startApp(launch: AppLaunch): Promise<ManagedProcess> {
 export interface PreparedCommand {
   file: string;
   args: string[];
+  /** The compiled service, which belongs to the run: deleted when it stops. */
+  compiled?: string;
 }
 
 /** Resolves the command, compiling a TypeScript entry; a syntax error throws here, early. */
@@ -66,7 +68,7 @@ export async function prepareCommand(command: string[], cwd: string): Promise<Pr
   const { file, args } = resolveCommand(command);
   if (args[0] === '--import' && args[1] === TSX_LOADER && args[2]?.endsWith('.ts')) {
     const compiled = await compileService(path.resolve(cwd, args[2]));
-    return { file, args: ['--enable-source-maps', compiled, ...args.slice(3)] };
+    return { file, args: ['--enable-source-maps', compiled, ...args.slice(3)], compiled };
   }
   return { file, args };
 }
@@ -87,6 +89,7 @@ export async function compileService(entry: string): Promise<string> {
   const { build } = await import('esbuild');
   const outDir = path.join(nodeModulesOf(entry), '.cache', 'course-build');
   const outfile = path.join(outDir, `${path.basename(entry, '.ts')}-${hash(entry)}.mjs`);
+  pruneOlderThanADay(outDir);
   try {
     await build({
       entryPoints: [entry],
@@ -121,6 +124,19 @@ function nodeModulesOf(file: string): string {
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'node_modules'))) return path.join(dir, 'node_modules');
     if (path.dirname(dir) === dir) return path.join(path.dirname(file), 'node_modules');
+  }
+}
+
+/** Outputs of runs that were killed before they could clean up. */
+function pruneOlderThanADay(dir: string): void {
+  try {
+    const limit = Date.now() - 24 * 60 * 60 * 1000;
+    for (const name of readdirSync(dir)) {
+      const file = path.join(dir, name);
+      if (statSync(file).mtimeMs < limit) rmSync(file, { force: true });
+    }
+  } catch {
+    // nothing to prune yet
   }
 }
 

@@ -1,5 +1,6 @@
 // Proves the harness against the real daprd and a real Redis: delivery, fan-out, competing
 // consumers, routing rules, retries into a dead-letter topic, and the SDK's throw-means-ACK trap.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startEnvironment, type Environment } from './environment.js';
@@ -180,5 +181,17 @@ scopes:
     expect(await attempts('control')).toBe(3);
     expect(await attempts('sdk-subscriber')).toBe(1);
     expect(env.log.grep(/cannot process o-9/, ['sdk-subscriber']).length).toBeGreaterThan(0);
+  });
+
+  test('a service is compiled for the run and its compiled file is gone when the run stops', async () => {
+    env = await startEnvironment({
+      resourcesDir: redisPubsub,
+      apps: [{ appId: 'sdk-subscriber', command: ['npx', 'tsx', 'sdk-subscriber.ts'], cwd: testdata }],
+    });
+    const compiled = [...env.compiled];
+    expect(compiled).toHaveLength(1);
+    expect(existsSync(compiled[0]!)).toBe(true);
+    await env.stop();
+    expect(existsSync(compiled[0]!)).toBe(false);
   });
 });

@@ -84,6 +84,8 @@ export class Environment {
   resourcesDir = '';
   /** Local processes, or containers where daprd and redis-server are not installed. */
   runtime: Runtime = 'local';
+  /** Services compiled for this run, deleted when it stops. */
+  readonly compiled = new Set<string>();
   private stopped = false;
 
   constructor(
@@ -198,6 +200,7 @@ export class Environment {
     await Promise.all(apps.map((a) => a.probe?.close()));
     await this.redis?.stop();
     rmSync(this.runDir, { recursive: true, force: true });
+    for (const file of this.compiled) rmSync(file, { force: true });
   }
 }
 
@@ -299,6 +302,7 @@ async function launchApp(env: Environment, app: AppSpec, daprd: string, spec: En
   };
   // Compile first: a syntax error is reported before any sidecar starts for it.
   const prepared = app.command ? await prepareCommand(app.command, app.cwd ?? process.cwd()) : undefined;
+  if (prepared?.compiled) env.compiled.add(prepared.compiled);
   let appPort = app.appPort;
   let probe: Probe | undefined;
   if (app.probe) {
