@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { marked } from 'marked';
 import { parse } from 'yaml';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, onTestFinished, test } from 'vitest';
 import { loadCourse, type Lesson } from '../src/course/manifest.js';
 import { startEnvironment } from '../src/harness/environment.js';
 
@@ -92,6 +92,7 @@ describe('lesson YAML loads in a real daprd', { timeout: 60_000 }, () => {
       const dir = path.join(root, 'test', `tmp-lesson-yaml-${process.pid}-${block.lesson}-${block.index}`);
       mkdirSync(dir, { recursive: true });
       writeFileSync(path.join(dir, 'resource.yaml'), block.text);
+      onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
       const env = await startEnvironment({
         resourcesDir: dir,
         // An app so that declarative subscriptions start; `scopes` may name any of these ids.
@@ -118,7 +119,6 @@ describe('lesson YAML loads in a real daprd', { timeout: 60_000 }, () => {
         expect(problems).toEqual([]);
       } finally {
         await env.stop();
-        rmSync(dir, { recursive: true, force: true });
       }
     });
   }

@@ -1,6 +1,6 @@
 // Runs an exercise's graded check (a vitest file under checks/) against a folder of learner code,
 // and turns vitest's results into a CheckResult a learner can read.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -37,7 +37,9 @@ interface VitestError {
 export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   const { exercise, root } = options;
   const started = Date.now();
+  const { ownPath, removeOwnedPath } = await import('../harness/processes.js');
   const reportDir = mkdtempSync(path.join(os.tmpdir(), 'course-check-'));
+  ownPath(reportDir);
   const expectations: ExpectationResult[] = [];
   const timeoutMs = exercise.timeoutSeconds * 1000;
 
@@ -138,7 +140,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     });
   }
   const side = readSideReport(reportDir);
-  rmSync(reportDir, { recursive: true, force: true });
+  removeOwnedPath(reportDir);
   const totalMs = Date.now() - started;
   const environmentMs = side?.environmentMs ?? 0;
   const servicesMs = side?.servicesMs ?? 0;

@@ -13,7 +13,7 @@ import { chooseRuntime, DAPRD_IMAGE, startRedisContainer, startSidecarContainer,
 import { EnvironmentError, HarnessTimeoutError, LearnerCodeError } from './errors.js';
 import { freePort, portInUse } from './ports.js';
 import { Probe, type ProbeSubscription } from './probe.js';
-import { formatLine, installSignalCleanup, reapOrphans, RunLog, type ManagedProcess } from './processes.js';
+import { formatLine, installSignalCleanup, ownPath, reapOrphans, removeOwnedPath, RunLog, type ManagedProcess } from './processes.js';
 import { startRedis, type RedisServer } from './redis.js';
 import { fillBrokerAddresses, parseResources, readResources, writeResources, type ResourceDoc } from './resources.js';
 import { isNotableSidecarLine, startSidecar, sidecarTimeoutError, waitForSidecar, type Sidecar, type SidecarPorts } from './sidecar.js';
@@ -199,7 +199,7 @@ export class Environment {
     await Promise.all(apps.map((a) => a.sidecar.process.stop(3000)));
     await Promise.all(apps.map((a) => a.probe?.close()));
     await this.redis?.stop();
-    rmSync(this.runDir, { recursive: true, force: true });
+    removeOwnedPath(this.runDir);
     for (const file of this.compiled) rmSync(file, { force: true });
   }
 }
@@ -225,6 +225,7 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
   const runtime = await chooseRuntime();
   const daprd = runtime === 'local' ? (await ensureDaprd()).path : DAPRD_IMAGE;
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'course-run-'));
+  ownPath(runDir);
   const env = new Environment(log, runDir, spec, daprd, resources);
   env.runtime = runtime;
   try {

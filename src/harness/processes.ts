@@ -168,6 +168,8 @@ const RUNS_DIR = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(),
 
 class Registry {
   private live = new Set<ManagedProcess>();
+  /** Scratch folders of live runs: removed on a signal, or by the reaper if the owner died. */
+  readonly paths = new Set<string>();
   private readonly file = path.join(RUNS_DIR, `${process.pid}.json`);
 
   add(p: ManagedProcess): void {
@@ -184,9 +186,9 @@ class Registry {
     return [...this.live];
   }
 
-  private persist(): void {
+  persist(): void {
     try {
-      if (this.live.size === 0) {
+      if (this.live.size === 0 && this.paths.size === 0) {
         rmSync(this.file, { force: true });
         return;
       }
@@ -194,7 +196,10 @@ class Registry {
       const entries = this.all()
         .filter((p) => p.pid !== undefined)
         .map((p) => ({ pid: p.pid, name: p.name, start: processStartTime(p.pid!) }));
-      writeFileSync(this.file, JSON.stringify({ owner: process.pid, ownerStart: processStartTime(process.pid), entries }));
+      writeFileSync(
+        this.file,
+        JSON.stringify({ owner: process.pid, ownerStart: processStartTime(process.pid), entries, paths: [...this.paths] }),
+      );
     } catch {
       // The run file is a safety net for crashes; failing to write it must not fail the run.
     }
@@ -202,6 +207,28 @@ class Registry {
 }
 
 const registry = new Registry();
+
+/** A scratch folder this run owns, to remove even if the run is interrupted. */
+export function ownPath(dir: string): void {
+  registry.paths.add(dir);
+  registry.persist();
+}
+
+/** Removes an owned folder now. */
+export function removeOwnedPath(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  registry.paths.delete(dir);
+  registry.persist();
+}
+
+export function ownedPaths(): string[] {
+  return [...registry.paths];
+}
+
+function removeAllOwnedPaths(): void {
+  for (const dir of registry.paths) rmSync(dir, { recursive: true, force: true });
+  registry.paths.clear();
+}
 
 export function liveProcesses(): ManagedProcess[] {
   return registry.all();
@@ -231,6 +258,7 @@ export function reapOrphans(): number {
         owner: number;
         ownerStart?: string;
         entries: { pid: number; start?: string }[];
+        paths?: string[];
       };
       if (run.owner === process.pid) continue;
       const ownerAlive = processStartTime(run.owner) !== undefined && processStartTime(run.owner) === run.ownerStart;
@@ -246,6 +274,7 @@ export function reapOrphans(): number {
           }
         }
       }
+      for (const dir of run.paths ?? []) rmSync(dir, { recursive: true, force: true });
       rmSync(full, { force: true });
     } catch {
       rmSync(full, { force: true });
@@ -294,6 +323,7 @@ export function installSignalCleanup(): void {
       const children = registry.all();
       for (const p of children) p.killNow();
       void Promise.all(children.map((p) => p.exited)).finally(() => {
+        removeAllOwnedPaths();
         process.exit(signal === 'SIGINT' ? 130 : 143);
       });
     });

@@ -1,10 +1,10 @@
 // An isolated redis-server per run: its own free port, no persistence, gone when the run ends.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EnvironmentError } from './errors.js';
 import { freePort } from './ports.js';
-import { startProcess, type RunLog, type Supervised } from './processes.js';
+import { ownPath, removeOwnedPath, startProcess, type RunLog, type Supervised } from './processes.js';
 import { findOnPath } from './which.js';
 
 export interface RedisServer {
@@ -24,6 +24,7 @@ export async function startRedis(log: RunLog, timeoutMs = 10_000): Promise<Redis
   if (!binary) throw new EnvironmentError(`redis-server was not found on PATH. ${REDIS_INSTALL_HINT}`);
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'course-redis-'));
+  ownPath(dir);
   const proc = startProcess({
     name: 'redis',
     command: binary,
@@ -32,7 +33,7 @@ export async function startRedis(log: RunLog, timeoutMs = 10_000): Promise<Redis
   });
   const stop = async () => {
     await proc.stop(1000);
-    rmSync(dir, { recursive: true, force: true });
+    removeOwnedPath(dir);
   };
   // redis-server prints this line once it accepts connections: a real readiness signal.
   const ready = new Promise<void>((resolve) => {

@@ -1,8 +1,8 @@
-// For the signal tests: starts an environment, prints the pids of everything it started, and
+// For the signal tests: starts an environment, prints the pids of everything it started and the folders it owns, and
 // waits to be interrupted.
 import path from 'node:path';
 import { startEnvironment } from '../environment.js';
-import { liveProcesses } from '../processes.js';
+import { liveProcesses, ownedPaths } from '../processes.js';
 
 const here = import.meta.dirname;
 await startEnvironment({
@@ -12,5 +12,5 @@ await startEnvironment({
     { appId: 'sdk-subscriber', command: ['npx', 'tsx', 'sdk-subscriber.ts'], cwd: here, env: { HANDLER_MODE: 'retry' } },
   ],
 });
-console.log(JSON.stringify(liveProcesses().map((p) => ({ name: p.name, pid: p.pid }))));
+console.log(JSON.stringify({ processes: liveProcesses().map((p) => ({ name: p.name, pid: p.pid })), paths: ownedPaths() }));
 setInterval(() => {}, 1000);
