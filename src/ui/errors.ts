@@ -26,6 +26,14 @@ export function reportKnownError(error: unknown): number | undefined {
     console.error(messages.manifest(error.message));
     return 2;
   }
+  const harness = harnessExitCode(error);
+  if (harness !== undefined) {
+    const { message, logExcerpt } = error as Error & { logExcerpt?: string[] };
+    console.error(message);
+    for (const line of logExcerpt ?? []) console.error(`  ${line}`);
+    if (harness === 3) console.error(messages.doctor);
+    return harness;
+  }
   if (isParseArgsError(error)) {
     console.error(messages.usage(error.message));
     return 2;
@@ -37,12 +45,22 @@ export function reportKnownError(error: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * The harness's errors (src/harness/errors.ts), recognised by name so the UI does not load the
+ * harness: your code or files (1), the environment (3), a time-out (4), as `course check` exits.
+ */
+function harnessExitCode(error: unknown): number | undefined {
+  if (!(error instanceof Error)) return undefined;
+  return ({ LearnerCodeError: 1, EnvironmentError: 3, TimeoutError: 4 } as Record<string, number>)[error.name];
+}
+
 /** node:util parseArgs rejects an unknown option or a missing value with one of these codes. */
 function isParseArgsError(error: unknown): error is Error {
   return error instanceof Error && String((error as NodeJS.ErrnoException).code ?? '').startsWith('ERR_PARSE_ARGS');
 }
 
 const messages = {
+  doctor: 'This is the environment, not your code. npx course doctor checks the whole setup.',
   usage: (detail: string) => `${detail}\nSee: npx course --help`,
   manifest: (detail: string) => `Course manifest problem: ${detail}`,
 };
