@@ -120,7 +120,8 @@ async function benchChecks(ids: string[]): Promise<void> {
   const course = loadCourse(PACKAGE_ROOT);
   const runs = Math.min(RUNS, 3);
   console.log(`\ncourse check on the solution, cold environment each time (median of ${runs})`);
-  console.log(`  ${''.padEnd(24)} ${'total'.padStart(8)} ${'environment'.padStart(12)} ${'services'.padStart(9)} ${'assertions'.padStart(11)}`);
+  console.log(`  ${''.padEnd(24)} ${'total'.padStart(8)} ${'environment'.padStart(12)} ${'services'.padStart(9)} ${'assertions'.padStart(11)} ${'runner'.padStart(9)}`);
+  console.log(`  ${''.padEnd(24)} ${''.padStart(8)} ${''.padStart(12)} ${''.padStart(9)} ${''.padStart(11)} ${'(vitest, teardown)'.padStart(9)}`);
   for (const id of ids) {
     const exercise = course.items.find((i): i is Exercise => i.kind === 'exercise' && i.id === id);
     if (!exercise) {
@@ -139,8 +140,9 @@ async function benchChecks(ids: string[]): Promise<void> {
       samples.push({ total: t.totalMs, env: t.environmentMs, services: t.servicesMs, assertions: t.assertionsMs, passed: result.outcome === 'passed' });
     }
     const m = (k: 'total' | 'env' | 'services' | 'assertions') => median(samples.map((s) => s[k])).toFixed(0);
+    const runner = median(samples.map((s) => s.total - s.env - s.services - s.assertions)).toFixed(0);
     const note = samples.every((s) => s.passed) ? '' : '  (not every run passed)';
-    console.log(`  ${id.padEnd(24)} ${m('total').padStart(6)} ms ${m('env').padStart(9)} ms ${m('services').padStart(6)} ms ${m('assertions').padStart(8)} ms${note}`);
+    console.log(`  ${id.padEnd(24)} ${m('total').padStart(6)} ms ${m('env').padStart(9)} ms ${m('services').padStart(6)} ms ${m('assertions').padStart(8)} ms ${runner.padStart(6)} ms${note}`);
   }
 }
 
