@@ -229,7 +229,7 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
   const env = new Environment(log, runDir, spec, daprd, resources);
   env.runtime = runtime;
   try {
-    await start(env, spec, log, runDir, daprd, resources, started);
+    await start(env, spec, daprd, started);
     return env;
   } catch (error) {
     await env.stop();
@@ -237,15 +237,8 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
   }
 }
 
-async function start(
-  env: Environment,
-  spec: EnvironmentSpec,
-  log: RunLog,
-  runDir: string,
-  daprd: string,
-  resources: ResourceDoc[],
-  started: number,
-): Promise<void> {
+async function start(env: Environment, spec: EnvironmentSpec, daprd: string, started: number): Promise<void> {
+  const { log, runDir, resources } = env;
   const readyTimeoutMs = spec.readyTimeoutMs ?? 30_000;
   const deadline = AbortSignal.timeout(readyTimeoutMs);
   for (const app of spec.apps) {
