@@ -8,7 +8,7 @@ import { DAPR_VERSION } from './daprd-binary.js';
 import { EnvironmentError } from './errors.js';
 import type { ExitInfo, RunLog, Supervised } from './processes.js';
 import type { RedisServer } from './redis.js';
-import { formatDaprdLine, sidecarLogSource, type Sidecar, type SidecarOptions, type SidecarPorts } from './sidecar.js';
+import { daprdArgs, formatDaprdLine, sidecarLogSource, type Sidecar, type SidecarOptions, type SidecarPorts } from './sidecar.js';
 
 export interface RuntimeStatus {
   available: boolean;
@@ -57,18 +57,8 @@ export function daprdContainer(options: { appId: string; appPort?: number; resou
   const { ports } = options;
   const command = [
     './daprd',
-    '--app-id', options.appId,
-    '--dapr-http-port', String(ports.http),
-    '--dapr-grpc-port', String(ports.grpc),
-    '--dapr-internal-grpc-port', String(ports.internalGrpc),
-    '--metrics-port', String(ports.metrics),
-    '--resources-path', '/resources',
-    '--log-as-json',
-    '--dapr-graceful-shutdown-seconds', '1',
+    ...daprdArgs({ ...options, resourcesDir: '/resources' }, { appChannelAddress: 'host.docker.internal' }),
   ];
-  if (options.appPort !== undefined) {
-    command.push('--app-port', String(options.appPort), '--app-protocol', 'http', '--app-channel-address', 'host.docker.internal');
-  }
   return {
     image: DAPRD_IMAGE,
     command,

@@ -45,7 +45,15 @@ export function sidecarLogSource(appId: string): string {
   return `daprd ${appId}`;
 }
 
-export function startSidecar(options: SidecarOptions): Sidecar {
+/**
+ * daprd's flags for a run, in one place for the local process and the container. `where` says how
+ * daprd is reached and how it reaches the app: on loopback locally, through the host gateway from
+ * a container (which must listen on all of its own interfaces for the port mapping).
+ */
+export function daprdArgs(
+  options: Pick<SidecarOptions, 'appId' | 'appPort' | 'ports' | 'resourcesDir' | 'logLevel'>,
+  where: { listenAddress?: string; appChannelAddress: string },
+): string[] {
   const { ports } = options;
   const args = [
     '--app-id', options.appId,
@@ -53,7 +61,7 @@ export function startSidecar(options: SidecarOptions): Sidecar {
     '--dapr-grpc-port', String(ports.grpc),
     '--dapr-internal-grpc-port', String(ports.internalGrpc),
     '--metrics-port', String(ports.metrics),
-    '--dapr-listen-addresses', '127.0.0.1',
+    ...(where.listenAddress ? ['--dapr-listen-addresses', where.listenAddress] : []),
     '--resources-path', options.resourcesDir,
     '--log-level', options.logLevel ?? 'info',
     '--log-as-json',
@@ -61,8 +69,14 @@ export function startSidecar(options: SidecarOptions): Sidecar {
     '--dapr-graceful-shutdown-seconds', '1',
   ];
   if (options.appPort !== undefined) {
-    args.push('--app-port', String(options.appPort), '--app-protocol', 'http', '--app-channel-address', '127.0.0.1');
+    args.push('--app-port', String(options.appPort), '--app-protocol', 'http', '--app-channel-address', where.appChannelAddress);
   }
+  return args;
+}
+
+export function startSidecar(options: SidecarOptions): Sidecar {
+  const { ports } = options;
+  const args = daprdArgs(options, { listenAddress: '127.0.0.1', appChannelAddress: '127.0.0.1' });
   const logSource = sidecarLogSource(options.name ?? options.appId);
   const proc = startProcess({
     name: logSource,
