@@ -22,7 +22,7 @@ export interface RunCheckOptions {
   onSetupProgress?: (line: string) => void;
 }
 
-/** What checks/lib writes beside the run for the engine to read (see checks/lib/report.ts). */
+/** What checks/lib writes beside the run for the engine to read (see checks/lib/exercise.ts). */
 export interface CheckSideReport {
   environmentMs: number;
   servicesMs: number;
@@ -37,9 +37,6 @@ interface VitestError {
 export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   const { exercise, root } = options;
   const started = Date.now();
-  const { ownPath, removeOwnedPath } = await import('../harness/processes.js');
-  const reportDir = mkdtempSync(path.join(os.tmpdir(), 'course-check-'));
-  ownPath(reportDir);
   const expectations: ExpectationResult[] = [];
   const timeoutMs = exercise.timeoutSeconds * 1000;
 
@@ -80,6 +77,9 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
       timings: { environmentMs: 0, servicesMs: 0, assertionsMs: 0, totalMs: Date.now() - started },
     };
   }
+  const { ownPath, removeOwnedPath } = await import('../harness/processes.js');
+  const reportDir = mkdtempSync(path.join(os.tmpdir(), 'course-check-'));
+  ownPath(reportDir);
   const { createVitest } = await import('vitest/node');
   const previousEnv = { dir: process.env.COURSE_EXERCISE_DIR, report: process.env.COURSE_CHECK_REPORT_DIR };
   process.env.COURSE_EXERCISE_DIR = options.dir;
@@ -152,7 +152,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     timings: {
       environmentMs,
       servicesMs,
-      assertionsMs: Math.max(0, expectations.reduce((sum, e) => sum + e.durationMs, 0)),
+      assertionsMs: expectations.reduce((sum, e) => sum + e.durationMs, 0),
       totalMs,
     },
   };
@@ -169,6 +169,9 @@ function enclosingError(testCase: TestCase): VitestError | undefined {
 }
 
 async function provisionDaprd(onProgress: (line: string) => void): Promise<string | undefined> {
+  const { chooseRuntime } = await import('../harness/docker.js');
+  // The harness runs daprd as a container where it has no local one and a container runtime answers.
+  if ((await chooseRuntime()) === 'docker') return undefined;
   const { ensureDaprd } = await import('../harness/daprd-binary.js');
   try {
     await ensureDaprd(onProgress);
