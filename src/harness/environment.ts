@@ -119,7 +119,7 @@ export class Environment {
     if (!res.ok) throw new Error(`Publishing to ${pubsub}/${topic} through ${fromAppId}'s sidecar failed: ${res.status} ${await res.text()}`);
   }
 
-  /** Saves a key in a state store through an app's sidecar. */
+  /** Reads a key from a state store through an app's sidecar (undefined if it has none). */
   async getState(appId: string, store: string, key: string): Promise<unknown> {
     const res = await fetch(`${this.app(appId).daprUrl}/v1.0/state/${encodeURIComponent(store)}/${encodeURIComponent(key)}`);
     if (res.status === 204) return undefined;
@@ -204,7 +204,7 @@ export class Environment {
   }
 }
 
-/** Apps and resources from an exercise folder's dapr.yaml. */
+// Checks build their apps from an exercise folder's dapr.yaml with this.
 export { readRunFile } from './run-file.js';
 
 export async function startEnvironment(spec: EnvironmentSpec): Promise<Environment> {
