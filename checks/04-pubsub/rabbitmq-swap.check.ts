@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'vitest';
 import { useExercise } from '../lib/exercise.js';
 import { eventually, getJson, must } from '../lib/expect.js';
-import { describeComponents, sidecarComponents } from '../lib/metadata.js';
+import { describeComponents } from '../lib/metadata.js';
 import { useRabbitMQ } from '../lib/rabbitmq.js';
 
 const topic = `orders-${randomUUID().slice(0, 8)}`;
@@ -22,7 +22,7 @@ const orders = [1, 2, 3].map((n) => ({ orderId: `rmq-${n}`, total: 10 * n }));
 
 describe('rabbitmq-swap', () => {
   test('the pubsub component is pubsub.rabbitmq', async () => {
-    const components = await sidecarComponents(env(), 'order-subscriber');
+    const components = await env().components('order-subscriber');
     const pubsub = components.find((c) => c.name === 'pubsub');
     must(
       pubsub,

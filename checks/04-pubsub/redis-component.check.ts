@@ -4,7 +4,7 @@
 import { describe, test } from 'vitest';
 import { useExercise } from '../lib/exercise.js';
 import { deliveredWithin, eventually, getJson, must, postJson } from '../lib/expect.js';
-import { describeComponents, sidecarComponents } from '../lib/metadata.js';
+import { describeComponents } from '../lib/metadata.js';
 
 // A second subscriber, living in the check: with a shared consumerID it would compete with the
 // exercise's subscriber for each order instead of getting its own copy.
@@ -26,7 +26,7 @@ describe('redis-component', () => {
 
   test('both sidecars list a pubsub.redis component named pubsub', async () => {
     for (const appId of ['publisher', 'subscriber']) {
-      const components = await sidecarComponents(env(), appId);
+      const components = await env().components(appId);
       const pubsub = components.find((c) => c.name === 'pubsub');
       must(
         pubsub,

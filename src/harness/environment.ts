@@ -71,6 +71,11 @@ export interface EnvironmentTimings {
   servicesMs: number;
 }
 
+export interface SidecarMetadata {
+  components?: { name: string; type: string; version: string }[];
+  subscriptions?: { pubsubname: string; topic: string; deadLetterTopic?: string; rules?: unknown }[];
+}
+
 export interface PublishOptions {
   contentType?: string;
   metadata?: Record<string, string>;
@@ -128,11 +133,20 @@ export class Environment {
     return text ? (JSON.parse(text) as unknown) : undefined;
   }
 
-  /** The subscriptions daprd reports for an app (`/v1.0/metadata`). */
-  async subscriptions(appId: string): Promise<{ pubsubname: string; topic: string; deadLetterTopic?: string; rules?: unknown }[]> {
-    const res = await fetch(`${this.app(appId).daprUrl}/v1.0/metadata`);
-    const meta = (await res.json()) as { subscriptions?: { pubsubname: string; topic: string; deadLetterTopic?: string; rules?: unknown }[] };
-    return meta.subscriptions ?? [];
+  /** What an app's sidecar says about itself (`GET /v1.0/metadata`). */
+  async metadata(appId: string): Promise<SidecarMetadata> {
+    const res = await fetch(`${this.app(appId).daprUrl}/v1.0/metadata`, { signal: AbortSignal.timeout(3000) });
+    return (await res.json()) as SidecarMetadata;
+  }
+
+  /** The components an app's sidecar has loaded. */
+  async components(appId: string): Promise<NonNullable<SidecarMetadata['components']>> {
+    return (await this.metadata(appId)).components ?? [];
+  }
+
+  /** The subscriptions an app's sidecar runs. */
+  async subscriptions(appId: string): Promise<NonNullable<SidecarMetadata['subscriptions']>> {
+    return (await this.metadata(appId)).subscriptions ?? [];
   }
 
   /**
