@@ -1,11 +1,13 @@
 // A learner's service: started with the environment `dapr run` gives an app, watched until it
 // listens on APP_PORT, and explained in plain words when it does not.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { LearnerCodeError } from './errors.js';
+import { howItEnded, LearnerCodeError } from './errors.js';
+import { APP_LISTEN_HOST } from './network-layout.js';
 import { waitForListening } from './ports.js';
-import { startProcess, type ManagedProcess, type RunLog, type Supervised } from './processes.js';
+import { busyProcess, listeningPorts, processTree } from './process-tree.js';
+import { ownPath, removeOwnedPath, startProcess, type ManagedProcess, type RunLog, type Supervised } from './processes.js';
 import type { SidecarPorts } from './sidecar.js';
 
 export interface AppLaunch {
@@ -18,6 +20,8 @@ export interface AppLaunch {
   env?: Record<string, string>;
   appPort?: number;
   sidecarPorts: SidecarPorts;
+  /** The port the app is told its sidecar's HTTP API is on, when something sits in front of it (a recording hop, a check's gate). */
+  daprHttpPortForApp?: number;
   log: RunLog;
 }
 
@@ -28,8 +32,8 @@ export function appEnvironment(launch: AppLaunch): Record<string, string> {
     ...launch.env,
     APP_ID: launch.appId,
     APP_PROTOCOL: 'http',
-    APP_CHANNEL_ADDRESS: '127.0.0.1',
-    DAPR_HTTP_PORT: String(launch.sidecarPorts.http),
+    APP_CHANNEL_ADDRESS: APP_LISTEN_HOST,
+    DAPR_HTTP_PORT: String(launch.daprHttpPortForApp ?? launch.sidecarPorts.http),
     DAPR_GRPC_PORT: String(launch.sidecarPorts.grpc),
     DAPR_METRICS_PORT: String(launch.sidecarPorts.metrics),
     NODE_NO_WARNINGS: '1',
@@ -47,15 +51,6 @@ export function resolveCommand(command: string[]): { file: string; args: string[
   return { file: first, args: [...(second ? [second] : []), ...rest] };
 }
 
-/**
- * A TypeScript service (`npx tsx service.ts`) is compiled once with esbuild and run with plain
- * node: starting tsx costs more than the compile, in every process, and a syntax error is reported
- * with its file and line before anything starts. Other commands run as they are.
- */
-export async function startApp(launch: AppLaunch): Promise<ManagedProcess> {
-  return spawnApp(launch, await prepareCommand(launch.command, launch.cwd));
-}
-
 export interface PreparedCommand {
   file: string;
   args: string[];
@@ -63,7 +58,11 @@ export interface PreparedCommand {
   compiled?: string;
 }
 
-/** Resolves the command, compiling a TypeScript entry; a syntax error throws here, early. */
+/**
+ * A TypeScript service (`npx tsx service.ts`) is compiled once with esbuild and run with plain
+ * node: starting tsx costs more than the compile, in every process, and a syntax error is reported
+ * with its file and line before anything starts. Other commands run as they are.
+ */
 export async function prepareCommand(command: string[], cwd: string): Promise<PreparedCommand> {
   const { file, args } = resolveCommand(command);
   if (args[0] === '--import' && args[1] === TSX_LOADER && args[2]?.endsWith('.ts')) {
@@ -86,14 +85,21 @@ export function spawnApp(launch: AppLaunch, prepared: PreparedCommand): ManagedP
 
 /** Bundles the service's own files (packages stay external) next to the node_modules it uses. */
 export async function compileService(entry: string): Promise<string> {
+  if (!existsSync(entry)) throw new LearnerCodeError(messages.entryMissing(entry));
   const { build } = await import('esbuild');
   const outDir = path.join(nodeModulesOf(entry), '.cache', 'course-build');
-  const outfile = path.join(outDir, `${path.basename(entry, '.ts')}-${hash(entry)}.mjs`);
+  // One file per run (two runs of the same service must not delete each other's), owned by the
+  // run so that an interrupted run's is removed too.
+  const outfile = path.join(outDir, `${path.basename(entry, '.ts')}-${hash(entry)}-${process.pid}-${++compiledCount}.mjs`);
   pruneOlderThanADay(outDir);
+  ownPath(outfile);
   try {
-    await build({
+    // Written here, not by esbuild's own process, which could still write it after this run's
+    // folders were removed on Ctrl-C.
+    const { outputFiles } = await build({
       entryPoints: [entry],
       outfile,
+      write: false,
       bundle: true,
       packages: 'external',
       platform: 'node',
@@ -107,10 +113,19 @@ export async function compileService(entry: string): Promise<string> {
         'import.meta.filename': JSON.stringify(entry),
       },
     });
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(outfile, outputFiles[0]!.contents);
   } catch (error) {
+    removeOwnedPath(outfile);
     const failure = error as { errors?: { text: string; location?: { file: string; line: number; column: number; lineText: string } | null }[] };
     const first = failure.errors?.[0];
     if (!first) throw error;
+    const unresolved = /^Could not resolve "(\.{1,2}\/[^"]+)"$/.exec(first.text)?.[1];
+    if (unresolved && first.location) {
+      throw new LearnerCodeError(messages.importMissing(first.location.file, first.location.line, unresolved), [
+        `${first.location.line} | ${first.location.lineText}`,
+      ]);
+    }
     const where = first.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}` : path.basename(entry);
     throw new LearnerCodeError(
       `${where}: ${first.text}. Your service \`${path.basename(entry)}\` cannot start until this is fixed.`,
@@ -140,6 +155,8 @@ function pruneOlderThanADay(dir: string): void {
   }
 }
 
+let compiledCount = 0;
+
 function hash(text: string): string {
   return createHash('sha1').update(text).digest('hex').slice(0, 10);
 }
@@ -153,12 +170,9 @@ export async function waitForApp(proc: Supervised, port: number, signal: AbortSi
   await Promise.race([waitForListening(port, signal), exited]);
 }
 
-export function appExitError(proc: Supervised, log: RunLog, port?: number): LearnerCodeError {
-  const lines = log.all(proc.name).map((l) => l.text);
-  const tail = log.tail(15, [proc.name]);
-  const exit = proc.exit;
-  const how = exit?.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit?.code ?? '?'}`;
-  const text = lines.join('\n');
+/** A service that exited before it was ready, or, `running`, once the run was up (a crash mid-check). */
+export function appExitError(proc: Supervised, log: RunLog, port?: number, running = false): LearnerCodeError {
+  const text = log.all(proc.name).map((l) => l.text).join('\n');
   let why = 'Its last output is below.';
   if (/EADDRINUSE/.test(text)) {
     why = `It tried to listen on a port that is already in use. Listen on process.env.APP_PORT${port ? ` (${port} in this run)` : ''}, not a fixed port.`;
@@ -169,13 +183,44 @@ export function appExitError(proc: Supervised, log: RunLog, port?: number): Lear
   } else if (/DAPR_SIDECAR_COULD_NOT_BE_STARTED/.test(text)) {
     why = 'It gave up waiting for its sidecar.';
   }
-  return new LearnerCodeError(`Your service \`${proc.name}\` ${how} before it was ready. ${why}`, tail);
+  const when = running ? 'during the check' : 'before it was ready';
+  return new LearnerCodeError(`Your service \`${proc.name}\` ${howItEnded(proc.exit)} ${when}. ${why}`, log.tail(15, [proc.name]));
 }
 
-export function appNeverListenedError(appId: string, port: number, seconds: number, log: RunLog): LearnerCodeError {
-  return new LearnerCodeError(
-    `Your service \`${appId}\` is running but did not listen on APP_PORT (${port}) within ${seconds} s. ` +
-      'Does it start its server (e.g. `await server.start()`) and take the port from process.env.APP_PORT?',
-    log.tail(15, [appId]),
-  );
+/**
+ * A service that runs but never listened on APP_PORT, and what it does instead when that can be
+ * seen: a loop that never ends, or a server on another port.
+ */
+export async function appNeverListenedError(proc: Supervised, port: number, seconds: number, log: RunLog): Promise<LearnerCodeError> {
+  const pids = proc.pid === undefined ? [] : processTree(proc.pid).map((p) => p.pid);
+  const elsewhere = listeningPorts(pids).filter((p) => p !== port);
+  const busy = (await busyProcess(pids)) !== undefined;
+  const why = busy ? messages.busy : elsewhere.length > 0 ? messages.otherPort(elsewhere) : messages.notListening;
+  return new LearnerCodeError(`${messages.neverListened(proc.name, port, seconds)} ${why}`, log.tail(15, [proc.name]));
 }
+
+/** `npx course reset <id> <file>` for a file of the exercise being checked, when there is one. */
+function restoreAdvice(file: string): string {
+  const id = process.env.COURSE_EXERCISE_ID;
+  const dir = process.env.COURSE_EXERCISE_DIR;
+  const relative = dir ? path.relative(dir, file) : '';
+  if (!id || !relative || relative.startsWith('..')) return '';
+  return ` If you deleted or renamed it, restore the starter's copy with \`npx course reset ${id} ${relative}\`.`;
+}
+
+const messages = {
+  entryMissing: (entry: string) =>
+    `\`${path.basename(entry)}\` is missing from ${path.dirname(entry)}: dapr.yaml starts it, but there is no such file.${restoreAdvice(entry)}`,
+  importMissing: (file: string, line: number, imported: string) => {
+    const target = path.resolve(path.dirname(file), imported).replace(/\.js$/, '.ts');
+    return `${path.basename(file)} line ${line} imports \`${imported}\`, but there is no ${path.basename(target)} in ${path.dirname(target)}.${restoreAdvice(target)}`;
+  },
+  neverListened: (name: string, port: number, seconds: number) =>
+    `Your service \`${name}\` is running but did not listen on APP_PORT (${port}) within ${seconds} s.`,
+  busy:
+    'Its main thread kept running for the last second without reading or writing anything, so it never ' +
+    'gets to start its server: look for a loop that never ends before `server.start()`.',
+  otherPort: (ports: number[]) =>
+    `It listens on port ${ports.join(', ')} instead: take the port from process.env.APP_PORT, the one its sidecar calls.`,
+  notListening: 'Does it start its server (e.g. `await server.start()`) and take the port from process.env.APP_PORT?',
+};

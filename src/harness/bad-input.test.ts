@@ -1,9 +1,8 @@
 // Bad input ends quickly, in a message that names the cause, with nothing left running.
-import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { scratchDir } from '../../test/helpers/temp.js';
 import { EnvironmentError, LearnerCodeError, startEnvironment, type EnvironmentSpec } from './environment.js';
 import { liveProcesses } from './processes.js';
 
@@ -59,16 +58,23 @@ describe('bad input', { timeout: 60_000 }, () => {
     expect(ms).toBeLessThan(15_000);
   });
 
-  test('no redis-server is an environment failure that says what to install', async () => {
-    const saved = process.env.PATH;
-    process.env.PATH = mkdtempSync(path.join(os.tmpdir(), 'empty-path-'));
+  // With a container engine, Redis would run in a container instead (docker.test.ts): none is
+  // pretended here (COURSE_NO_DOCKER), whether or not one runs.
+  test('no redis-server and no container engine is an environment failure that says what to install', async () => {
+    const saved = { path: process.env.PATH, runtime: process.env.COURSE_RUNTIME };
+    process.env.PATH = scratchDir('empty-path');
+    process.env.COURSE_NO_DOCKER = '1';
+    delete process.env.COURSE_RUNTIME;
     try {
       const { error } = await failure({ resourcesDir: resources('redis-pubsub'), apps: [{ appId: 'a' }] });
       expect(error).toBeInstanceOf(EnvironmentError);
       expect(error.message).toContain('redis-server was not found');
       expect(error.message).toContain('apt install redis-server');
+      expect(error.message).toContain('start Docker');
     } finally {
-      process.env.PATH = saved;
+      process.env.PATH = saved.path;
+      if (saved.runtime !== undefined) process.env.COURSE_RUNTIME = saved.runtime;
+      delete process.env.COURSE_NO_DOCKER;
     }
   });
 

@@ -1,5 +1,8 @@
+import { chmodSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { daprdCandidates, DAPR_VERSION, findDaprd, throwawayGoMod } from './daprd-binary.js';
+import { scratchDir } from '../../test/helpers/temp.js';
+import { daprdCandidates, DAPR_VERSION, daprdVersion, findDaprd, throwawayGoMod } from './daprd-binary.js';
 
 describe('daprd provisioning', () => {
   test('the throwaway go.mod requires the pinned dapr and repeats its replace directives without comments', () => {
@@ -34,5 +37,31 @@ describe('daprd provisioning', () => {
     const found = findDaprd();
     expect(found, 'no daprd found: run `npx course setup`').toBeDefined();
     expect(found!.version).toBe(DAPR_VERSION);
+  });
+
+  test('asks a daprd its version once, again when the binary changes, and each time when told to', () => {
+    const dir = scratchDir('daprd-version');
+    const saved = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = path.join(dir, 'cache');
+    try {
+      const daprd = path.join(dir, 'daprd');
+      const asked = path.join(dir, 'asked');
+      writeFileSync(asked, '');
+      writeFileSync(daprd, `#!/bin/sh\necho x >> ${asked}\necho 1.18.2\n`);
+      chmodSync(daprd, 0o755);
+      const times = () => readFileSync(asked, 'utf8').split('\n').filter(Boolean).length;
+      expect([daprdVersion(daprd), daprdVersion(daprd)]).toEqual(['1.18.2', '1.18.2']);
+      expect(times()).toBe(1);
+      utimesSync(daprd, new Date(), new Date(Date.now() + 5000)); // rebuilt
+      expect(daprdVersion(daprd)).toBe('1.18.2');
+      expect(times()).toBe(2);
+      expect(daprdVersion(daprd, { fresh: true })).toBe('1.18.2');
+      expect(times()).toBe(3);
+      writeFileSync(daprd, '#!/bin/sh\nexit 1\n'); // broken: not a version, and never kept
+      expect([daprdVersion(daprd), daprdVersion(daprd)]).toEqual([undefined, undefined]);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
+    }
   });
 });

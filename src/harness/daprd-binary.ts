@@ -4,7 +4,7 @@
 // that 1.18.3 requires (durabletask-go v0.12.4, iskorotkov/avro/v2 v2.33.1 and a pulsar-client-go
 // fork). 1.18.2 resolves entirely from the proxy. Pub/sub behaviour is the same for this course.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -60,11 +60,55 @@ export function findDaprd(): DaprdBinary | undefined {
   return undefined;
 }
 
-export function daprdVersion(binary: string): string | undefined {
+/**
+ * What `daprd --version` prints. Running it takes a daprd ~0.1 s (more on a busy machine), and
+ * every check asked twice (the CLI before vitest, the worker before the run): the answer is kept
+ * per binary (its path, inode, size and modification time), so a replaced or rebuilt daprd is
+ * asked again. Only answers are kept: a binary that fails is asked each time. `fresh` asks
+ * whatever is kept (`course doctor`: whether it runs now).
+ */
+export function daprdVersion(binary: string, { fresh = false } = {}): string | undefined {
+  const key = binaryKey(binary);
+  const known = key && !fresh ? readVersions()[key] : undefined;
+  if (known) return known;
   try {
-    return execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const version = execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (key && version) storeVersion(key, version);
+    return version;
   } catch {
     return undefined;
+  }
+}
+
+function versionsFile(): string {
+  return path.join(cacheRoot(), 'daprd-versions.json');
+}
+
+function binaryKey(binary: string): string | undefined {
+  try {
+    const stat = statSync(realpathSync(binary));
+    return `${realpathSync(binary)}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function readVersions(): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(versionsFile(), 'utf8')) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+function storeVersion(key: string, version: string): void {
+  try {
+    mkdirSync(cacheRoot(), { recursive: true });
+    const temporary = `${versionsFile()}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify({ ...readVersions(), [key]: version }));
+    renameSync(temporary, versionsFile());
+  } catch {
+    // only a speed-up
   }
 }
 

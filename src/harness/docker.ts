@@ -1,182 +1,76 @@
-// The container path: when a container runtime answers, the same harness API can run Redis and
-// daprd as containers (testcontainers) instead of local processes. These are the definitions the
-// Docker path starts; no Docker engine runs on the machines this course is developed on, so the
-// definitions are tested, the containers themselves are not (see README).
-import readline from 'node:readline';
-import type { Readable } from 'node:stream';
+// Redis and daprd as containers, the same shapes as the local Redis and sidecar (redis.ts,
+// sidecar.ts): the harness and the apps reach both on this machine's 127.0.0.1, whatever the
+// network layout (network-layout.ts).
+import { chmodSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Engine } from './container-engine.js';
+import { startContainer, type ContainerSpec } from './containers.js';
 import { DAPR_VERSION } from './daprd-binary.js';
-import { EnvironmentError } from './errors.js';
-import type { ExitInfo, RunLog, Supervised } from './processes.js';
-import type { RedisServer } from './redis.js';
-import { daprdArgs, formatDaprdLine, sidecarLogSource, type Sidecar, type SidecarOptions, type SidecarPorts } from './sidecar.js';
-
-export interface RuntimeStatus {
-  available: boolean;
-  detail: string;
-}
-
-/** Asks testcontainers whether a container runtime answers. Fails fast where there is none. */
-export async function containerRuntime(): Promise<RuntimeStatus> {
-  if (process.env.COURSE_NO_DOCKER) return { available: false, detail: 'COURSE_NO_DOCKER is set' };
-  try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
-    const client = await getContainerRuntimeClient();
-    return { available: true, detail: `${client.info.containerRuntime.host} (${client.info.containerRuntime.operatingSystem ?? 'container runtime'})` };
-  } catch (error) {
-    return { available: false, detail: String((error as Error).message ?? error).split('\n')[0]!.slice(0, 160) };
-  }
-}
+import { APP_LISTEN_HOST, CONTAINER_HOST_ALIAS, type Layout } from './network-layout.js';
+import type { RunLog } from './processes.js';
+import { waitForRedis, type RedisServer } from './redis.js';
+import { daprdArgs, formatDaprdLine, sidecarLogSource, type Sidecar, type SidecarOptions } from './sidecar.js';
 
 export const REDIS_IMAGE = 'redis:7-alpine';
 export const DAPRD_IMAGE = `daprio/daprd:${DAPR_VERSION}`;
 
-export interface ContainerDefinition {
-  image: string;
-  command: string[];
-  exposedPorts: number[];
-  /** Host folder mounted read-only at /resources. */
-  resourcesBind?: { source: string; target: string };
-  /** The log line (regex source) that says the container is ready. */
-  readyLog: string;
-}
-
-export function redisContainer(): ContainerDefinition {
+/**
+ * Redis without persistence. Connections through a published port come from the bridge, not
+ * loopback, so protected mode (on in Debian's redis-server, off in the official image) is turned off.
+ */
+export function redisContainer(port: number, log: RunLog): ContainerSpec {
   return {
+    name: 'redis',
     image: REDIS_IMAGE,
-    command: ['redis-server', '--save', '', '--appendonly', 'no'],
-    exposedPorts: [6379],
-    readyLog: 'Ready to accept connections',
+    command: ['redis-server', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+    network: { mode: 'bridged', publish: [{ container: 6379, host: port }] },
+    log,
   };
 }
 
 /**
- * daprd in a container. It reaches the app on the host through host.docker.internal (the
- * testcontainers host gateway) and Redis through the shared network alias `redis`.
+ * daprd with the run's resources mounted at /resources. On the host network it is flagged as a
+ * local daprd is; on the bridge it listens on every interface of its own (for the published
+ * ports) and reaches the app through the host's name.
  */
-export function daprdContainer(options: { appId: string; appPort?: number; resourcesDir: string; ports: SidecarPorts }): ContainerDefinition {
-  const { ports } = options;
-  const command = [
-    './daprd',
-    ...daprdArgs({ ...options, resourcesDir: '/resources' }, { appChannelAddress: 'host.docker.internal' }),
-  ];
+export function daprdContainer(options: Omit<SidecarOptions, 'daprd'>, layout: Layout): ContainerSpec {
+  const inside = { ...options, resourcesDir: '/resources' };
+  const args =
+    layout === 'host'
+      ? daprdArgs(inside, { listenAddress: '127.0.0.1', appChannelAddress: APP_LISTEN_HOST })
+      : daprdArgs(inside, { appChannelAddress: CONTAINER_HOST_ALIAS });
+  const { http, grpc } = options.ports;
   return {
+    name: sidecarLogSource(options.name ?? options.appId),
     image: DAPRD_IMAGE,
-    command,
-    exposedPorts: [ports.http, ports.grpc],
-    resourcesBind: { source: options.resourcesDir, target: '/resources' },
-    // Not "dapr initialized": that waits for the app, which starts after the container. The
-    // harness's own readiness checks (healthz, metadata) follow.
-    readyLog: 'HTTP server listening on TCP address',
+    command: ['./daprd', ...args],
+    network:
+      layout === 'host'
+        ? { mode: 'host' }
+        : { mode: 'bridged', publish: [http, grpc].map((port) => ({ container: port, host: port })) },
+    mounts: [{ source: options.resourcesDir, target: '/resources' }],
+    log: options.log,
+    formatOutput: formatDaprdLine,
   };
 }
 
-/** Starts a definition with testcontainers, each container port published on the host port given. */
-export async function startContainer(definition: ContainerDefinition, hostPorts: Record<number, number>) {
-  const { GenericContainer, Wait } = await import('testcontainers');
-  let container = new GenericContainer(definition.image)
-    .withCommand(definition.command)
-    .withExposedPorts(...definition.exposedPorts.map((p) => ({ container: p, host: hostPorts[p] ?? p })))
-    .withExtraHosts([{ host: 'host.docker.internal', ipAddress: 'host-gateway' }])
-    .withWaitStrategy(Wait.forLogMessage(new RegExp(definition.readyLog)));
-  if (definition.resourcesBind) {
-    container = container.withBindMounts([{ ...definition.resourcesBind, mode: 'ro' }]);
-  }
-  try {
-    return { container: await container.start() };
-  } catch (error) {
-    throw new EnvironmentError(
-      `Could not start ${definition.image} in a container: ${String((error as Error).message ?? error).split('\n')[0]}. ` +
-        'Check that Docker (or Podman) is running, or install daprd and redis-server locally (see `npx course doctor`).',
-    );
-  }
+/** Redis in a container on `port` of this machine's 127.0.0.1, ready to accept connections. */
+export async function startRedisContainer(engine: Engine, log: RunLog, port: number, timeoutMs = 20_000): Promise<RedisServer> {
+  const proc = await startContainer(engine, redisContainer(port, log));
+  const stop = () => proc.stop(1000);
+  await waitForRedis(proc, log, port, timeoutMs, stop);
+  return { host: '127.0.0.1', port, address: `127.0.0.1:${port}`, process: proc, stop };
 }
 
-// --- Running the definitions: the same shapes as the local Redis and sidecar ---------------------
-
-/** A started container, supervised like a local process: its log lines go to the run's log. */
-export class ContainerProcess implements Supervised {
-  readonly exited: Promise<ExitInfo>;
-  private exitInfo: ExitInfo | undefined;
-
-  constructor(
-    readonly name: string,
-    private readonly container: { stop(options?: { timeout?: number }): Promise<unknown>; logs(): Promise<NodeJS.ReadableStream> },
-    log: RunLog,
-    format: (line: string) => string | null = (l) => l,
-  ) {
-    this.exited = (async () => {
-      const stream = await container.logs();
-      const lines = readline.createInterface({ input: stream as NodeJS.ReadableStream & Readable });
-      lines.on('line', (raw) => {
-        const text = format(raw);
-        if (text !== null) log.add(name, text);
-      });
-      await new Promise<void>((resolve) => stream.on('end', () => resolve()));
-      this.exitInfo = { code: null, signal: null };
-      return this.exitInfo;
-    })();
-  }
-
-  get hasExited(): boolean {
-    return this.exitInfo !== undefined;
-  }
-
-  get exit(): ExitInfo | undefined {
-    return this.exitInfo;
-  }
-
-  async stop(graceMs = 2000): Promise<void> {
-    if (!this.hasExited) await this.container.stop({ timeout: graceMs });
-  }
-
-  killNow(): void {
-    void this.container.stop({ timeout: 0 });
-  }
+/** daprd in a container, its API on the same 127.0.0.1 ports a local daprd would use. */
+export async function startSidecarContainer(engine: Engine, layout: Layout, options: Omit<SidecarOptions, 'daprd'>): Promise<Sidecar> {
+  readableByContainers(options.resourcesDir);
+  const proc = await startContainer(engine, daprdContainer(options, layout));
+  return { appId: options.appId, ports: options.ports, url: `http://127.0.0.1:${options.ports.http}`, process: proc, logSource: proc.name };
 }
 
-/** Redis in a container, on a free host port; daprd containers reach it through the host gateway. */
-export async function startRedisContainer(log: RunLog, port: number): Promise<RedisServer> {
-  const started = await startContainer(redisContainer(), { 6379: port });
-  const proc = new ContainerProcess('redis', started.container, log);
-  return {
-    host: '127.0.0.1',
-    port,
-    address: `host.docker.internal:${port}`,
-    process: proc,
-    stop: () => proc.stop(1000),
-  };
-}
-
-/** daprd in a container, its ports mapped to the same free host ports a local daprd would use. */
-export async function startSidecarContainer(options: Omit<SidecarOptions, 'daprd'>): Promise<Sidecar> {
-  const definition = daprdContainer({ appId: options.appId, appPort: options.appPort, resourcesDir: options.resourcesDir, ports: options.ports });
-  const { ports } = options;
-  const started = await startContainer(definition, { [ports.http]: ports.http, [ports.grpc]: ports.grpc });
-  const logSource = sidecarLogSource(options.name ?? options.appId);
-  const proc = new ContainerProcess(logSource, started.container, options.log, formatDaprdLine);
-  return { appId: options.appId, ports, url: `http://127.0.0.1:${ports.http}`, process: proc, logSource };
-}
-
-export type Runtime = 'local' | 'docker';
-
-/**
- * Local processes when daprd (or Go to build it) and redis-server are here; containers when they
- * are not and a container runtime answers. COURSE_RUNTIME=local|docker forces one.
- */
-export async function chooseRuntime(): Promise<Runtime> {
-  const forced = process.env.COURSE_RUNTIME;
-  if (forced === 'local' || forced === 'docker') return forced;
-  const { findDaprd } = await import('./daprd-binary.js');
-  const { findOnPath } = await import('./which.js');
-  const local = (safe(findDaprd) !== undefined || findOnPath('go') !== undefined) && findOnPath('redis-server') !== undefined;
-  if (local) return 'local';
-  return (await containerRuntime()).available ? 'docker' : 'local';
-}
-
-function safe<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
-  }
+/** daprd runs as user 65532 in its image: the mounted resources must be readable by anyone. */
+function readableByContainers(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const file of readdirSync(dir)) chmodSync(path.join(dir, file), 0o644);
 }

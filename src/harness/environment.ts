@@ -4,19 +4,24 @@
 //   const env = await startEnvironment({ resourcesDir, apps: [{ appId: 'orders', command: [...] }] });
 //   await env.publish('orders', 'pubsub', 'orders', { id: 1 });
 //   await env.stop();
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appExitError, appNeverListenedError, prepareCommand, spawnApp, startApp, waitForApp } from './app.js';
-import { ensureDaprd } from './daprd-binary.js';
-import { chooseRuntime, DAPRD_IMAGE, startRedisContainer, startSidecarContainer, type Runtime } from './docker.js';
+import { appExitError, appNeverListenedError, prepareCommand, spawnApp, waitForApp } from './app.js';
 import { EnvironmentError, HarnessTimeoutError, LearnerCodeError } from './errors.js';
-import { freePort, portInUse } from './ports.js';
+import { APP_LISTEN_HOST } from './network-layout.js';
+import { canConnect, freePort, portInUse } from './ports.js';
 import { Probe, type ProbeSubscription } from './probe.js';
-import { formatLine, installSignalCleanup, ownPath, reapOrphans, removeOwnedPath, RunLog, type ManagedProcess } from './processes.js';
-import { startRedis, type RedisServer } from './redis.js';
-import { fillBrokerAddresses, parseResources, readResources, writeResources, type ResourceDoc } from './resources.js';
-import { isNotableSidecarLine, startSidecar, sidecarTimeoutError, waitForSidecar, type Sidecar, type SidecarPorts } from './sidecar.js';
+import { formatLine, installSignalCleanup, ownPath, reapOrphans, removeOwnedPath, RunLog, stopUnderWay, type ManagedProcess } from './processes.js';
+import type { RedisServer } from './redis.js';
+import { checkRedisAddresses, componentFile, parseResources, readResources, writeResources, type ResourceDoc } from './resources.js';
+import { RunRuntime } from './runtime.js';
+import { RunWatch } from './run-watch.js';
+import { isNotableSidecarLine, sidecarTimeoutError, waitForSidecar, type Sidecar, type SidecarPorts } from './sidecar.js';
+import { now } from '../timeline/hop.js';
+import { Timeline } from '../timeline/timeline.js';
+import { readSubscriptions, recordApp, recordRun, TIMELINE_SOURCE, type AppRecording } from './recorder.js';
+import { timeLimit } from './time-limit.js';
 
 export interface AppSpec {
   appId: string;
@@ -32,6 +37,10 @@ export interface AppSpec {
   appPort?: number;
   daprHttpPort?: number;
   daprGrpcPort?: number;
+  /** More daprd flags for this app's sidecar (e.g. app health checks). */
+  sidecarArgs?: string[];
+  /** The port the app is told its sidecar's HTTP API is on (checks/lib/sidecar-gate.ts); default the sidecar's own. */
+  daprHttpPortForApp?: number;
 }
 
 export interface EnvironmentSpec {
@@ -62,6 +71,8 @@ export interface RunningApp {
   daprUrl: string;
   process?: ManagedProcess;
   probe?: Probe;
+  /** The hops recording its exchanges with its sidecar (see recorder.ts). */
+  recording?: AppRecording;
 }
 
 export interface EnvironmentTimings {
@@ -87,19 +98,25 @@ export class Environment {
   timings: EnvironmentTimings = { environmentMs: 0, servicesMs: 0 };
   /** The run's written resources folder, which every sidecar loads. */
   resourcesDir = '';
-  /** Local processes, or containers where daprd and redis-server are not installed. */
-  runtime: Runtime = 'local';
   /** Services compiled for this run, deleted when it stops. */
   readonly compiled = new Set<string>();
-  private stopped = false;
+  /** Every event of the run: publishes, delivery attempts and answers, dead letters (COURSE_TIMELINE=off: none). */
+  readonly timeline = new Timeline();
+  /** Aborted when the run stops. */
+  readonly stopping = new AbortController();
+  /** Notices a process of the run that stops by itself once the run is up. */
+  readonly watch: RunWatch;
 
   constructor(
     readonly log: RunLog,
     readonly runDir: string,
     private readonly spec: EnvironmentSpec,
-    readonly daprd: string,
+    /** Where daprd and Redis run: local processes or containers, per part. */
+    readonly runtime: RunRuntime,
     readonly resources: ResourceDoc[],
-  ) {}
+  ) {
+    this.watch = new RunWatch(log, (component) => componentFile(resources, component));
+  }
 
   /** An app by its name (its app-id unless it was given a name). */
   app(name: string): RunningApp {
@@ -120,7 +137,9 @@ export class Environment {
     const contentType = options.contentType ?? (typeof data === 'string' ? 'text/plain' : 'application/json');
     const body = typeof data === 'string' ? data : JSON.stringify(data);
     const url = `${this.app(fromAppId).daprUrl}/v1.0/publish/${encodeURIComponent(pubsub)}/${encodeURIComponent(topic)}${query.size ? `?${query}` : ''}`;
+    const at = now();
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+    this.timeline.recordCheckPublish({ at, endedAt: now(), via: fromAppId, pubsub, topic, contentType, body, metadata: options.metadata ?? {}, status: res.status });
     if (!res.ok) throw new Error(`Publishing to ${pubsub}/${topic} through ${fromAppId}'s sidecar failed: ${res.status} ${await res.text()}`);
   }
 
@@ -156,14 +175,35 @@ export class Environment {
   async addApp(app: AppSpec): Promise<RunningApp> {
     if (this.apps.has(nameOf(app))) throw new Error(`App \`${nameOf(app)}\` is already running`);
     this.spec.apps.push(app);
-    const running = await launchApp(this, app, this.daprd, this.spec);
-    await waitUntilReady(this, running, this.spec, AbortSignal.timeout(this.spec.readyTimeoutMs ?? 30_000));
+    const running = await launchApp(this, app, this.spec);
+    await waitUntilReady(this, running, this.spec, timeLimit(this.spec.readyTimeoutMs ?? 30_000));
+    if (this.timeline.enabled) await readSubscriptions(this);
+    this.watch.app(running);
     return running;
+  }
+
+  /**
+   * The first process of the run that stopped by itself once the run was up (a service that
+   * crashed, a sidecar or Redis that died or was killed), as the error that names it; undefined
+   * while everything runs.
+   */
+  failure(): EnvironmentError | LearnerCodeError | undefined {
+    return this.watch.failure;
+  }
+
+  /**
+   * The check is about to make an app's service exit by itself (a crash it stages through a switch
+   * the exercise provides): that exit is no failure of the run.
+   */
+  expectExit(appId: string): void {
+    const proc = this.app(appId).process;
+    if (proc) this.watch.stoppedOnPurpose(proc);
   }
 
   /** Kills an app's service (not its sidecar), as a crash would. */
   async killApp(appId: string): Promise<void> {
     const app = this.app(appId);
+    if (app.process) this.watch.stoppedOnPurpose(app.process);
     app.process?.killNow();
     await app.process?.exited;
   }
@@ -173,18 +213,31 @@ export class Environment {
     const app = this.app(appId);
     const spec = this.spec.apps.find((a) => nameOf(a) === appId)!;
     if (!spec.command || app.appPort === undefined) throw new Error(`App \`${appId}\` has no service to restart`);
-    if (app.process && !app.process.hasExited) await app.process.stop();
-    app.process = await startApp({
+    if (app.process && !app.process.hasExited) {
+      this.watch.stoppedOnPurpose(app.process);
+      await app.process.stop();
+    }
+    const cwd = spec.cwd ?? process.cwd();
+    const prepared = await prepareCommand(spec.command, cwd);
+    if (prepared.compiled) this.compiled.add(prepared.compiled);
+    const launch = {
       appId: app.appId,
       name: app.name,
       command: spec.command,
-      cwd: spec.cwd ?? process.cwd(),
+      cwd,
       env: spec.env,
       appPort: app.appPort,
       sidecarPorts: app.sidecar.ports,
+      daprHttpPortForApp: app.recording?.appDaprHttpPort ?? spec.daprHttpPortForApp,
       log: this.log,
+    };
+    app.process = spawnApp(launch, prepared);
+    const listenMs = this.spec.appListenTimeoutMs ?? 20_000;
+    await waitForApp(app.process, app.appPort, timeLimit(listenMs), this.log).catch(async (error: unknown) => {
+      if (error instanceof LearnerCodeError) throw error;
+      throw await appNeverListenedError(app.process!, app.appPort!, listenMs / 1000, this.log);
     });
-    await waitForApp(app.process, app.appPort, AbortSignal.timeout(this.spec.appListenTimeoutMs ?? 20_000), this.log);
+    this.watch.app(app);
   }
 
   /**
@@ -195,7 +248,7 @@ export class Environment {
     return this.log
       .since(at)
       .filter((l) => !l.source.startsWith('daprd ') || isNotableSidecarLine(l.text))
-      .filter((l) => l.source !== 'redis')
+      .filter((l) => l.source !== 'redis' && l.source !== TIMELINE_SOURCE)
       .slice(-limit)
       .map(formatLine);
   }
@@ -205,16 +258,26 @@ export class Environment {
     return this.log.tail(count, sources);
   }
 
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+  stop(): Promise<void> {
+    this.stoppedAll ??= stopUnderWay(this.stopAll());
+    return this.stoppedAll;
+  }
+
+  private stoppedAll?: Promise<void>;
+
+  private async stopAll(): Promise<void> {
+    this.stopping.abort();
+    this.watch.end();
     const apps = [...this.apps.values()];
     await Promise.all(apps.map((a) => a.process?.stop(1000)));
     await Promise.all(apps.map((a) => a.sidecar.process.stop(3000)));
     await Promise.all(apps.map((a) => a.probe?.close()));
+    await Promise.all(apps.map((a) => a.recording?.close()));
+    this.timeline.close();
     await this.redis?.stop();
+    await this.runtime.close();
     removeOwnedPath(this.runDir);
-    for (const file of this.compiled) rmSync(file, { force: true });
+    for (const file of this.compiled) removeOwnedPath(file);
   }
 }
 
@@ -223,7 +286,7 @@ export { readRunFile } from './run-file.js';
 
 export async function startEnvironment(spec: EnvironmentSpec): Promise<Environment> {
   installSignalCleanup();
-  reapOrphans();
+  await reapOrphans();
   const started = Date.now();
   const log = spec.log ?? new RunLog();
   const ids = new Set<string>();
@@ -236,14 +299,13 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
     ...(spec.resourcesDir ? readResources(spec.resourcesDir) : []),
     ...(spec.extraResources ?? []).flatMap((text, i) => parseResources(text, `check resource ${i + 1}`)),
   ];
-  const runtime = await chooseRuntime();
-  const daprd = runtime === 'local' ? (await ensureDaprd()).path : DAPRD_IMAGE;
+  if (spec.redis !== false) checkRedisAddresses(resources);
+  const runtime = await RunRuntime.prepare();
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'course-run-'));
   ownPath(runDir);
-  const env = new Environment(log, runDir, spec, daprd, resources);
-  env.runtime = runtime;
+  const env = new Environment(log, runDir, spec, runtime, resources);
   try {
-    await start(env, spec, daprd, started);
+    await start(env, spec, started);
     return env;
   } catch (error) {
     await env.stop();
@@ -251,10 +313,10 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
   }
 }
 
-async function start(env: Environment, spec: EnvironmentSpec, daprd: string, started: number): Promise<void> {
+async function start(env: Environment, spec: EnvironmentSpec, started: number): Promise<void> {
   const { log, runDir, resources } = env;
   const readyTimeoutMs = spec.readyTimeoutMs ?? 30_000;
-  const deadline = AbortSignal.timeout(readyTimeoutMs);
+  const deadline = timeLimit(readyTimeoutMs);
   for (const app of spec.apps) {
     for (const port of [app.appPort, app.daprHttpPort, app.daprGrpcPort]) {
       if (port !== undefined && (await portInUse(port))) {
@@ -264,15 +326,16 @@ async function start(env: Environment, spec: EnvironmentSpec, daprd: string, sta
       }
     }
   }
-  if (spec.redis !== false) env.redis = env.runtime === 'docker' ? await startRedisContainer(log, await freePort()) : await startRedis(log);
+  if (spec.redis !== false) env.redis = await env.runtime.startRedis(log);
   const resourcesDir = path.join(runDir, 'resources');
-  writeResources(resourcesDir, fillBrokerAddresses(resources, { redis: env.redis?.address }));
+  writeResources(resourcesDir, await env.runtime.resourcesForSidecars(resources, env.redis));
 
   env.resourcesDir = resourcesDir;
+  recordRun(env);
 
   // Start all sidecars and apps at once: they find each other.
   // allSettled: every launch has registered what it started before a failure tears the run down.
-  const launched = await Promise.allSettled(spec.apps.map((app) => launchApp(env, app, daprd, spec)));
+  const launched = await Promise.allSettled(spec.apps.map((app) => launchApp(env, app, spec)));
   const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   const all = launched.map((r) => (r as PromiseFulfilledResult<RunningApp>).value);
@@ -286,6 +349,9 @@ async function start(env: Environment, spec: EnvironmentSpec, daprd: string, sta
     ),
   );
   env.timings.servicesMs = Date.now() - started - env.timings.environmentMs;
+  if (env.timeline.enabled) await readSubscriptions(env);
+  if (env.redis) env.watch.redis(env.redis);
+  for (const app of all) env.watch.app(app);
 }
 
 /** Names of the components daprd loads for an app-id (those without scopes, or scoped to it). */
@@ -301,7 +367,7 @@ function nameOf(app: AppSpec): string {
 }
 
 /** Allocates ports and starts one app's sidecar and its service (or probe). */
-async function launchApp(env: Environment, app: AppSpec, daprd: string, spec: EnvironmentSpec): Promise<RunningApp> {
+async function launchApp(env: Environment, app: AppSpec, spec: EnvironmentSpec): Promise<RunningApp> {
   const ports: SidecarPorts = {
     http: app.daprHttpPort ?? (await freePort()),
     grpc: app.daprGrpcPort ?? (await freePort()),
@@ -319,25 +385,54 @@ async function launchApp(env: Environment, app: AppSpec, daprd: string, spec: En
   } else if (app.command && appPort === undefined) {
     appPort = await freePort();
   }
-  const sidecarOptions = { appId: app.appId, name: nameOf(app), appPort, ports, resourcesDir: env.resourcesDir, log: env.log, logLevel: spec.logLevel };
-  const sidecar = env.runtime === 'docker' ? await startSidecarContainer(sidecarOptions) : startSidecar({ daprd, ...sidecarOptions });
+  env.timeline.addApp(nameOf(app), app.appId);
+  const recording = env.timeline.enabled
+    ? await recordApp(env.timeline, {
+        name: nameOf(app),
+        appPort,
+        callsSidecar: Boolean(prepared),
+        daprHttpPort: app.daprHttpPortForApp ?? ports.http,
+        listenHost: APP_LISTEN_HOST,
+        log: env.log,
+        signal: env.stopping.signal,
+      })
+    : undefined;
+  const sidecarOptions = {
+    appId: app.appId,
+    name: nameOf(app),
+    appPort: recording?.daprdAppPort ?? appPort,
+    ports,
+    resourcesDir: env.resourcesDir,
+    log: env.log,
+    logLevel: spec.logLevel,
+    extraArgs: app.sidecarArgs,
+  };
+  // A sidecar in a container takes a while to start: the service starts meanwhile, as under
+  // `dapr run` (it waits for its sidecar).
+  const starting = env.runtime.startSidecar(sidecarOptions);
+  const service = prepared
+    ? spawnApp(
+        { appId: app.appId, name: nameOf(app), command: app.command!, cwd: app.cwd ?? process.cwd(), env: app.env, appPort, sidecarPorts: ports, daprHttpPortForApp: recording?.appDaprHttpPort ?? app.daprHttpPortForApp, log: env.log },
+        prepared,
+      )
+    : undefined;
+  const sidecar = await starting.catch(async (error: unknown) => {
+    await Promise.all([service?.stop(1000), probe?.close(), recording?.close()]);
+    throw error;
+  });
   const running: RunningApp = {
     appId: app.appId,
     name: nameOf(app),
     appPort,
-    appUrl: appPort === undefined ? undefined : `http://127.0.0.1:${appPort}`,
+    appUrl: appPort === undefined ? undefined : `http://${APP_LISTEN_HOST}:${appPort}`,
     sidecar,
     daprUrl: sidecar.url,
+    process: service,
     probe,
+    recording,
   };
   // Registered at once, so that stop() finds it whatever fails next.
   env.apps.set(running.name, running);
-  if (prepared) {
-    running.process = spawnApp(
-      { appId: app.appId, name: nameOf(app), command: app.command!, cwd: app.cwd ?? process.cwd(), env: app.env, appPort, sidecarPorts: ports, log: env.log },
-      prepared,
-    );
-  }
   return running;
 }
 
@@ -352,7 +447,7 @@ async function waitUntilReady(
   const { log } = env;
   const readySeconds = (spec.readyTimeoutMs ?? 30_000) / 1000;
   const listenMs = spec.appListenTimeoutMs ?? 20_000;
-  const appListenLimit = AbortSignal.any([deadline, AbortSignal.timeout(listenMs)]);
+  const appListenLimit = timeLimit(listenMs, deadline);
   try {
     await Promise.all([
       waitForSidecar(app.sidecar, {
@@ -361,19 +456,18 @@ async function waitUntilReady(
         log,
         components: componentsFor(env.resources, app.appId),
         onComponentsLoaded,
+        fileOf: (component) => componentFile(env.resources, component),
       }),
-      app.process && app.appPort !== undefined
-        ? waitForApp(app.process, app.appPort, appListenLimit, log).catch((error: unknown) => {
-            if (error instanceof LearnerCodeError || deadline.aborted) throw error;
-            throw appNeverListenedError(app.name, app.appPort!, listenMs / 1000, log);
-          })
-        : undefined,
+      app.process && app.appPort !== undefined ? waitForApp(app.process, app.appPort, appListenLimit, log) : undefined,
     ]);
   } catch (error) {
     if (app.process?.hasExited) throw appExitError(app.process, log, app.appPort);
-    if (deadline.aborted && !(error instanceof LearnerCodeError) && !(error instanceof EnvironmentError)) {
-      throw sidecarTimeoutError(app.sidecar, log, readySeconds, app.appPort !== undefined);
+    if (error instanceof LearnerCodeError || error instanceof EnvironmentError) throw error;
+    // A service that never listened is the cause, whichever limit passed first: not its sidecar.
+    if (app.process && app.appPort !== undefined && !(await canConnect(app.appPort))) {
+      throw await appNeverListenedError(app.process, app.appPort, deadline.aborted ? readySeconds : listenMs / 1000, log);
     }
+    if (deadline.aborted) throw sidecarTimeoutError(app.sidecar, log, readySeconds, app.appPort !== undefined);
     throw error;
   }
 }

@@ -3,12 +3,19 @@
 // how the check engine tells them apart.
 
 /** A harness failure, with the log lines that explain it. */
-abstract class HarnessError extends Error {
+export abstract class HarnessError extends Error {
+  /**
+   * What went wrong is the root cause of every expectation it fails (all of them, when the run
+   * could not start): reports state it once (see ExpectationResult.rootCause).
+   */
+  readonly rootCause: string;
+
   constructor(
     message: string,
     readonly logExcerpt: string[] = [],
   ) {
     super(message);
+    this.rootCause = message;
   }
 }
 
@@ -25,4 +32,9 @@ export class LearnerCodeError extends HarnessError {
 /** Something did not happen in time. */
 export class HarnessTimeoutError extends HarnessError {
   override name = 'TimeoutError';
+}
+
+/** How a process ended, in words: `exited with code 3`, `was stopped by SIGKILL`. */
+export function howItEnded(exit: { code: number | null; signal: string | null } | undefined): string {
+  return exit?.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit?.code ?? '?'}`;
 }

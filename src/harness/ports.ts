@@ -1,29 +1,90 @@
-// Free TCP ports on 127.0.0.1. The OS picks them; we remember what this process handed out so two
-// sidecars started in the same breath never get the same one.
+// Free TCP ports on 127.0.0.1 for Redis, the sidecars and the services.
+//
+// A port is only safe between handing it out and its user binding it if no one else can pick it in
+// between. Two things could: another course process (a learner's second check, a test worker) and
+// the OS itself, which hands out ports from its ephemeral range to every `listen(0)` and outgoing
+// connection. So ports come from below that range, and each is reserved across processes by a file
+// named after the port and its owner's pid. A reservation only has to last until the port is bound,
+// after which the OS keeps it: one whose owner is gone, or older than a minute, no longer counts.
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
-const handedOut = new Set<number>();
+/** Below Linux's default ephemeral range (32768-60999) and macOS's (49152-65535). */
+const RANGE = { low: 20_000, high: 32_767 };
+const RESERVATIONS = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'dapr-pubsub-course', 'ports');
 
-function askOs(): Promise<number> {
-  return new Promise((resolve, reject) => {
+const RESERVED_MS = 60_000;
+
+/** Ports this process handed out, and when. */
+const handedOut = new Map<number, number>();
+
+function canBind(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
 }
 
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await askOs();
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Whether a reservation file (`<port>.<pid>`) still counts: its owner lives and it is recent. */
+function counts(name: string): boolean {
+  const owner = Number(name.split('.')[1]);
+  try {
+    return Date.now() - statSync(path.join(RESERVATIONS, name)).mtimeMs < RESERVED_MS && alive(owner);
+  } catch {
+    return false; // removed meanwhile
+  }
+}
+
+/**
+ * Reserves the port unless another live process has. Each process writes its own file and then
+ * looks for others': of two that reserve at once, at least the later one sees the earlier and
+ * backs off, so a port never has two owners (both backing off is fine: another port is tried).
+ */
+export function reservePort(port: number): boolean {
+  const mine = `${port}.${process.pid}`;
+  writeFileSync(path.join(RESERVATIONS, mine), '');
+  const others = readdirSync(RESERVATIONS).filter((name) => name.startsWith(`${port}.`) && name !== mine);
+  for (const stale of others.filter((name) => !counts(name))) rmSync(path.join(RESERVATIONS, stale), { force: true });
+  if (others.some(counts)) {
+    rmSync(path.join(RESERVATIONS, mine), { force: true });
+    return false;
+  }
+  return true;
+}
+
+let releaseInstalled = false;
+function releaseOnExit(): void {
+  if (releaseInstalled) return;
+  releaseInstalled = true;
+  process.once('exit', () => {
+    for (const port of handedOut.keys()) rmSync(path.join(RESERVATIONS, `${port}.${process.pid}`), { force: true });
+  });
+}
+
+/** A free port on `host` (this machine's loopback unless said otherwise), reserved for this process. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  mkdirSync(RESERVATIONS, { recursive: true });
+  releaseOnExit();
+  for (let tries = 0; tries < 1000; tries++) {
+    const port = RANGE.low + Math.floor(Math.random() * (RANGE.high - RANGE.low + 1));
+    if (Date.now() - (handedOut.get(port) ?? 0) < RESERVED_MS || !reservePort(port)) continue;
+    handedOut.set(port, Date.now());
+    if (await canBind(port, host)) return port;
+  }
+  throw new Error(`No free port between ${RANGE.low} and ${RANGE.high} on ${host}`);
 }
 
 export async function freePorts(count: number): Promise<number[]> {
@@ -50,7 +111,8 @@ export async function waitForListening(port: number, signal: AbortSignal, interv
   throw signal.reason ?? new Error('aborted');
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on the port on 127.0.0.1 now. */
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host: '127.0.0.1' });
     socket.once('connect', () => {

@@ -1,10 +1,13 @@
 // What `course doctor` checks, as data: each finding says what was found and, when something is
 // wrong, the command that fixes it. The terminal UI lives in src/commands/doctor.ts.
 import { execFileSync } from 'node:child_process';
+import { describeEngine, findEngine, type EngineAnswer } from './container-engine.js';
 import { DAPR_VERSION, DAPRD_INSTALL_HINT, daprdCandidates, daprdVersion } from './daprd-binary.js';
-import { containerRuntime } from './docker.js';
+import { DAPRD_IMAGE, REDIS_IMAGE } from './docker.js';
+import { chooseLayout } from './network-layout.js';
 import { freePort, portInUse } from './ports.js';
-import { REDIS_INSTALL_HINT } from './redis.js';
+import { findRedisServer, REDIS_INSTALL_HINT } from './redis.js';
+import { chooseRuntime, usesContainers, type PartChoice, type RuntimePlan } from './runtime-choice.js';
 import { findOnPath } from './which.js';
 
 export type Status = 'ok' | 'warn' | 'fail';
@@ -33,7 +36,7 @@ export function checkDaprd(): Finding {
   const candidates = daprdCandidates();
   for (const candidate of candidates) {
     if (!candidate.path) continue;
-    const version = daprdVersion(candidate.path);
+    const version = daprdVersion(candidate.path, { fresh: true });
     if (!version) {
       return {
         name: 'daprd',
@@ -72,21 +75,67 @@ export function checkGo(): Finding {
 }
 
 export function checkRedis(): Finding {
-  const binary = process.env.REDIS_SERVER_PATH ?? findOnPath('redis-server');
-  if (!binary) return { name: 'redis-server', status: 'fail', detail: 'not found on PATH', fix: REDIS_INSTALL_HINT };
+  const binary = findRedisServer();
+  if (!binary) return { name: 'Redis', status: 'fail', detail: 'no redis-server on PATH', fix: REDIS_INSTALL_HINT };
   try {
     const out = execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000 });
-    return { name: 'redis-server', status: 'ok', detail: `${out.match(/v=(\S+)/)?.[1] ?? out.trim()} at ${binary}` };
+    return { name: 'Redis', status: 'ok', detail: `redis-server ${out.match(/v=(\S+)/)?.[1] ?? out.trim()} at ${binary}` };
   } catch {
-    return { name: 'redis-server', status: 'fail', detail: `${binary} does not run`, fix: REDIS_INSTALL_HINT };
+    return { name: 'Redis', status: 'fail', detail: `${binary} does not run`, fix: REDIS_INSTALL_HINT };
   }
 }
 
-export async function checkContainers(): Promise<Finding> {
-  const runtime = await containerRuntime();
-  return runtime.available
-    ? { name: 'container runtime', status: 'ok', detail: `${runtime.detail} (checks can run daprd and Redis in containers)` }
-    : { name: 'container runtime', status: 'warn', detail: `none answered: optional, local daprd and redis-server are used (${runtime.detail})` };
+/**
+ * Where daprd and Redis run on this machine and why (runtime-choice.ts), each part checked where
+ * it runs, and the container engine with the network layout a daprd container would get.
+ */
+export async function checkRuntime(): Promise<Finding[]> {
+  let plan: RuntimePlan;
+  try {
+    plan = await chooseRuntime();
+  } catch (error) {
+    return [{ name: 'runtime', status: 'fail', detail: (error as Error).message }];
+  }
+  const engine = await findEngine();
+  return [
+    plan.daprd.where === 'local' ? withWhy(checkDaprd(), plan.daprd) : await checkContainerPart('daprd', DAPRD_IMAGE, plan.daprd, engine),
+    checkGo(),
+    plan.redis.where === 'local' ? withWhy(checkRedis(), plan.redis) : await checkContainerPart('Redis', REDIS_IMAGE, plan.redis, engine),
+    checkEngine(engine, plan),
+  ];
+}
+
+/** A local part's finding, saying that it runs here, or why nothing else can stand in for it. */
+function withWhy(finding: Finding, choice: PartChoice): Finding {
+  return finding.status === 'ok' ? { ...finding, detail: `runs here: ${finding.detail}` } : { ...finding, detail: `${finding.detail} (${choice.why})` };
+}
+
+async function checkContainerPart(name: string, image: string, choice: PartChoice, engine: EngineAnswer): Promise<Finding> {
+  if (!engine.ok) return { name, status: 'fail', detail: `would run in a container (${choice.why}), but no container engine answers: ${engine.why}`, fix: messages.startEngine };
+  const present = await engine.engine.client.image.exists((await import('testcontainers')).ImageName.fromString(image)).catch(() => false);
+  return {
+    name,
+    status: 'ok',
+    detail: `runs in a container, ${image} (${present ? 'image present' : 'pulled at the first check'}): ${choice.why}`,
+  };
+}
+
+function checkEngine(engine: EngineAnswer, plan: RuntimePlan): Finding {
+  const name = 'container engine';
+  if (!engine.ok) {
+    return usesContainers(plan)
+      ? { name, status: 'fail', detail: `none answered (${engine.why})`, fix: messages.startEngine }
+      : { name, status: 'warn', detail: `none answered: optional, daprd and redis-server run here (${engine.why})` };
+  }
+  const detail = describeEngine(engine.engine.facts);
+  if (plan.daprd.where === 'local') return { name, status: 'ok', detail };
+  try {
+    const choice = chooseLayout(engine.engine.facts);
+    const layout = choice.layout === 'host' ? 'join the host network' : 'use the bridge and host.docker.internal';
+    return { name, status: 'ok', detail: `${detail}; daprd containers ${layout}: ${choice.why}` };
+  } catch (error) {
+    return { name, status: 'fail', detail: (error as Error).message };
+  }
 }
 
 /** Loopback binding works, and the fixed ports `course run` uses are free. */
@@ -111,3 +160,7 @@ export async function checkPorts(fixed: { port: number; what: string }[]): Promi
     fix: 'Stop the program holding those ports (`lsof -i :PORT` shows it), or a `course run` left running.',
   };
 }
+
+const messages = {
+  startEngine: 'Start Docker (Docker Desktop, or `sudo systemctl start docker`) or Podman; or install daprd (`dapr init --slim`) and redis-server, so that nothing needs a container.',
+};

@@ -3,6 +3,8 @@
 // the way a scenario asks (SUCCESS, RETRY, DROP, an HTTP error).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { APP_LISTEN_HOST } from './network-layout.js';
+import { Waiters } from './waiters.js';
 
 export interface ProbeSubscription {
   pubsubname: string;
@@ -36,7 +38,7 @@ export const SUCCESS: ProbeAnswer = { status: 200, body: { status: 'SUCCESS' } }
 export class Probe {
   readonly deliveries: Delivery[] = [];
   respond: Responder = () => SUCCESS;
-  private waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
   private server?: http.Server;
   port = 0;
 
@@ -46,7 +48,7 @@ export class Probe {
     this.server = http.createServer((req, res) => this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', () => resolve());
+      this.server!.listen(port, APP_LISTEN_HOST, () => resolve());
     });
     this.port = (this.server.address() as AddressInfo).port;
     return this.port;
@@ -64,20 +66,8 @@ export class Probe {
   }
 
   /** Waits until `predicate` holds over the deliveries so far; resolves as soon as a delivery makes it true. */
-  async waitUntil(predicate: (deliveries: Delivery[]) => boolean, timeoutMs: number): Promise<boolean> {
-    if (predicate(this.deliveries)) return true;
-    return new Promise<boolean>((resolve) => {
-      const check = () => {
-        if (predicate(this.deliveries)) done(true);
-      };
-      const timer = setTimeout(() => done(false), timeoutMs);
-      const done = (value: boolean) => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(value);
-      };
-      this.waiters.add(check);
-    });
+  waitUntil(predicate: (deliveries: Delivery[]) => boolean, timeoutMs: number): Promise<boolean> {
+    return this.waiters.wait(() => predicate(this.deliveries), timeoutMs);
   }
 
   private topicOfPath(pathname: string): string | undefined {
@@ -126,7 +116,7 @@ export class Probe {
         answer = { status: 500 };
       }
       send(res, answer.status, answer.body);
-      for (const waiter of [...this.waiters]) waiter();
+      this.waiters.notify();
     });
   }
 }

@@ -1,9 +1,9 @@
 // The resources folder a run's sidecars load: the exercise's component, subscription and
 // resiliency YAML, validated first (daprd silently skips a file with an unknown apiVersion, which
 // is the mistake learners make most) and with the run's own broker address filled in.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments, stringify, type YAMLError } from 'yaml';
 import { LearnerCodeError } from './errors.js';
 
 export interface ResourceDoc {
@@ -35,18 +35,24 @@ export function readResources(dir: string, shownAs = 'resources'): ResourceDoc[]
   } catch {
     return [];
   }
-  return files.flatMap((f) => parseResources(readFileSync(path.join(dir, f), 'utf8'), `${shownAs}/${f}`));
+  return files.flatMap((f) => {
+    const full = path.join(dir, f);
+    // Checked before reading: parsing megabytes of YAML takes longer than a check may.
+    const { size } = statSync(full);
+    if (size > MAX_RESOURCE_BYTES) throw new LearnerCodeError(messages.tooBig(`${shownAs}/${f}`, size, readFileSync(full, 'utf8')));
+    return parseResources(readFileSync(full, 'utf8'), `${shownAs}/${f}`);
+  });
 }
 
+/** Course resources are a few kilobytes; a file 100 times that was pasted into by mistake. */
+export const MAX_RESOURCE_BYTES = 256 * 1024;
+
 export function parseResources(text: string, file: string): ResourceDoc[] {
+  if (Buffer.byteLength(text) > MAX_RESOURCE_BYTES) throw new LearnerCodeError(messages.tooBig(file, Buffer.byteLength(text), text));
   const docs = parseAllDocuments(text);
   const out: ResourceDoc[] = [];
   for (const d of Array.isArray(docs) ? docs : [docs]) {
-    if (d.errors.length > 0) {
-      const e = d.errors[0]!;
-      const line = e.linePos?.[0]?.line;
-      throw new LearnerCodeError(`${file}${line ? ` line ${line}` : ''}: this is not valid YAML (${e.message.split('\n')[0]}).`);
-    }
+    if (d.errors.length > 0) throw new LearnerCodeError(yamlErrorMessage(text, file, d.errors[0]!));
     const value = d.toJS() as unknown;
     if (value === null || value === undefined) continue;
     if (typeof value !== 'object' || Array.isArray(value)) {
@@ -57,6 +63,65 @@ export function parseResources(text: string, file: string): ResourceDoc[] {
     out.push({ file, doc });
   }
   return out;
+}
+
+/**
+ * Where a YAML mistake is, exactly, with the line shown. The parser names the line above the
+ * mistake when a line is indented deeper than a `key: value` line: to YAML, that reads as the
+ * value going on, and the trouble only shows at the colon of the next line.
+ */
+function yamlErrorMessage(text: string, file: string, error: YAMLError): string {
+  const lines = text.split(/\r?\n/);
+  let line = error.linePos?.[0]?.line ?? 1;
+  let column = error.linePos?.[0]?.col ?? 1;
+  let problem = plainYamlProblem(error, lines[line - 1] ?? '');
+  const next = nextContentLine(lines, line, 1);
+  const before = nextContentLine(lines, line, -1);
+  const indent = (n: number | undefined) => (n === undefined ? -1 : indentOf(lines[n - 1]!));
+  const valueGoesOn = error.code === 'BLOCK_AS_IMPLICIT_KEY' || error.code === 'MULTILINE_IMPLICIT_KEY';
+  if (valueGoesOn && next !== undefined && indent(next) > indent(line) && HAS_VALUE.test(lines[line - 1]!)) {
+    if (indent(before) === indent(next) && indent(line) < indent(before)) {
+      // This line is the odd one out between two lines that line up: it is the one to move.
+      problem = messages.indentedLess(before!, next);
+      column = indent(line) + 1;
+    } else {
+      problem = messages.indentedUnderValue(line, lines[line - 1]!.trim());
+      line = next;
+      column = indent(next) + 1;
+    }
+  }
+  const shown = lines[line - 1] ?? '';
+  // The parser points at column 1 for a line that is wrongly indented: point at its first
+  // character (but at the tab itself, when a tab is the mistake).
+  if (column === 1 && error.code !== 'TAB_AS_INDENT') column = indentOf(shown) + 1;
+  const gutter = ' '.repeat(String(line).length);
+  // Tabs kept under the caret, so that it lines up in a terminal.
+  const caret = `${shown.slice(0, column - 1).replace(/[^\t]/g, ' ')}^`;
+  return `${file} line ${line} is not valid YAML: ${problem}\n${line} | ${shown}\n${gutter} | ${caret}`;
+}
+
+/** `key: value` or `- key: value` (a value on the line, not a block that follows). */
+const HAS_VALUE = /^\s*(- +)?[^\s#:][^:]*:\s+[^\s#|>]/;
+
+function plainYamlProblem(error: YAMLError, line: string): string {
+  if (error.code === 'TAB_AS_INDENT') return messages.tab;
+  if (error.code === 'MULTILINE_IMPLICIT_KEY' && /^\s*(- +)?[\w.-]+:[^\s]/.test(line)) return messages.colonSpace;
+  if (error.code === 'BAD_INDENT' || /without - indicator/.test(error.message)) return messages.notLinedUp;
+  if (error.code === 'BLOCK_AS_IMPLICIT_KEY') return /^\s*- /.test(line) ? messages.itemNotLinedUp : messages.quoteColon;
+  const words = error.message.split(' at line ')[0]!.split('\n')[0]!;
+  return `${words.charAt(0).toLowerCase()}${words.slice(1)}.`;
+}
+
+/** The nearest line after (`step` 1) or before (-1) line `from` that is neither blank nor a comment. */
+function nextContentLine(lines: string[], from: number, step: 1 | -1): number | undefined {
+  for (let i = from - 1 + step; i >= 0 && i < lines.length; i += step) {
+    if (lines[i]!.trim() !== '' && !lines[i]!.trim().startsWith('#')) return i + 1;
+  }
+  return undefined;
+}
+
+function indentOf(line: string): number {
+  return line.length - line.trimStart().length;
 }
 
 function validate(doc: Record<string, unknown>, file: string): void {
@@ -177,15 +242,54 @@ export interface BrokerAddresses {
 
 const REDIS_TYPES = new Set(['pubsub.redis', 'state.redis', 'lock.redis', 'configuration.redis']);
 
-/** Points every Redis-backed component at the run's own Redis. */
+/**
+ * Points every Redis-backed component at the run's own Redis, in place of the standard local
+ * address (`localhost:6379`, where `dapr init` starts Redis, and what the tasks ask for). Any
+ * other address is the learner's to get right: it is reported, not silently replaced.
+ */
 export function fillBrokerAddresses(docs: ResourceDoc[], brokers: BrokerAddresses): ResourceDoc[] {
+  if (!brokers.redis) return docs;
+  checkRedisAddresses(docs);
   return docs.map(({ file, doc }) => {
-    const spec = doc.spec as { type?: string; metadata?: { name: string; value?: unknown }[] } | undefined;
-    if (doc.kind !== 'Component' || !spec?.type || !REDIS_TYPES.has(spec.type) || !brokers.redis) return { file, doc };
-    const metadata = (spec.metadata ?? []).filter((m) => m.name !== 'redisHost');
+    const spec = redisSpec(doc);
+    if (!spec) return { file, doc };
+    const metadata = (spec.metadata ?? []).filter((m) => m.name !== 'redisHost' && m.name !== 'redisPort');
     metadata.unshift({ name: 'redisHost', value: brokers.redis });
     return { file, doc: { ...doc, spec: { ...spec, metadata } } };
   });
+}
+
+/** Throws, naming the file and the value, for a Redis component that is not at the standard local address. */
+export function checkRedisAddresses(docs: ResourceDoc[]): void {
+  for (const { file, doc } of docs) {
+    const entries = redisSpec(doc)?.metadata;
+    if (!entries) continue;
+    const host = entries.find((m) => m.name === 'redisHost')?.value;
+    const port = entries.find((m) => m.name === 'redisPort')?.value;
+    if (!isStandardLocalRedis(host, port)) {
+      throw new LearnerCodeError(messages.redisHost(file, String((doc.metadata as { name: string }).name), host, port));
+    }
+  }
+}
+
+type RedisSpec = { type: string; metadata?: { name: string; value?: unknown }[] };
+
+function redisSpec(doc: Record<string, unknown>): RedisSpec | undefined {
+  const spec = doc.spec as Partial<RedisSpec> | undefined;
+  return doc.kind === 'Component' && spec?.type && REDIS_TYPES.has(spec.type) ? (spec as RedisSpec) : undefined;
+}
+
+/**
+ * `localhost:6379` in any of the forms daprd reads as it: 127.0.0.1 or ::1 for localhost, the port
+ * left out (daprd adds 6379) or given as `redisPort`, or no redisHost at all (the Redis client's
+ * default is localhost:6379).
+ */
+function isStandardLocalRedis(host: unknown, port: unknown): boolean {
+  if (host === undefined || host === '') return port === undefined || String(port) === '6379';
+  const match = /^(?:(?:localhost|127\.0\.0\.1|\[::1\])(?::(\d+))?|::1)$/.exec(String(host).trim());
+  if (!match) return false;
+  const effectivePort = match[1] ?? (port === undefined ? '6379' : String(port));
+  return effectivePort === '6379' && (port === undefined || String(port) === '6379');
 }
 
 /** Writes one file per resource into `dir` (created). */
@@ -197,9 +301,76 @@ export function writeResources(dir: string, docs: ResourceDoc[]): void {
   });
 }
 
+/** The file a component comes from, for messages. */
+export function componentFile(docs: ResourceDoc[], component: string): string | undefined {
+  return docs.find(({ doc }) => (doc.metadata as { name?: string } | undefined)?.name === component)?.file;
+}
+
 /** Names of the pubsub components, for messages and readiness checks. */
 export function pubsubNames(docs: ResourceDoc[]): string[] {
   return docs
     .filter(({ doc }) => doc.kind === 'Component' && String((doc.spec as { type?: string })?.type ?? '').startsWith('pubsub.'))
     .map(({ doc }) => String((doc.metadata as { name: string }).name));
 }
+
+const LOOPBACK_HOST = /(^|[/@])(localhost|127\.0\.0\.1)(?::(\d+))?(?=[/?]|$)/g;
+
+/** The ports of the addresses on this machine's loopback that components name (Redis, RabbitMQ...). */
+export function loopbackPorts(docs: ResourceDoc[]): number[] {
+  const ports = new Set<number>();
+  for (const value of componentValues(docs)) {
+    for (const match of value.matchAll(LOOPBACK_HOST)) if (match[3]) ports.add(Number(match[3]));
+  }
+  return [...ports];
+}
+
+/**
+ * For daprd in a bridged container, where `localhost` is the container itself: every component
+ * address on this machine's loopback (`localhost:6379`, `amqp://guest:guest@localhost:5672`)
+ * pointed at `host`, with its port as `ports` maps it (the port a relay listens on).
+ */
+export function pointLoopbackAt(docs: ResourceDoc[], host: string, ports: Map<number, number>): ResourceDoc[] {
+  return docs.map(({ file, doc }) => {
+    const spec = doc.spec as { metadata?: { name: string; value?: unknown }[] } | undefined;
+    if (doc.kind !== 'Component' || !spec?.metadata) return { file, doc };
+    const metadata = spec.metadata.map((m) =>
+      typeof m.value !== 'string'
+        ? m
+        : {
+            ...m,
+            value: m.value.replace(LOOPBACK_HOST, (_match, before: string, _loopback: string, port: string | undefined) =>
+              port ? `${before}${host}:${ports.get(Number(port)) ?? port}` : `${before}${host}`,
+            ),
+          },
+    );
+    return { file, doc: { ...doc, spec: { ...spec, metadata } } };
+  });
+}
+
+function componentValues(docs: ResourceDoc[]): string[] {
+  return docs
+    .filter(({ doc }) => doc.kind === 'Component')
+    .flatMap(({ doc }) => ((doc.spec as { metadata?: { value?: unknown }[] } | undefined)?.metadata ?? []).map((m) => m.value))
+    .filter((value): value is string => typeof value === 'string');
+}
+const messages = {
+  tooBig: (file: string, bytes: number, text: string) =>
+    `${file} is ${(bytes / 1024 / 1024).toFixed(1)} MB, with ${(text.match(/^[ \t]*- name:/gm) ?? []).length.toLocaleString('en')} \`- name:\` entries. ` +
+    `A Dapr resource is a few kilobytes; this one is too big to load (the limit is ${MAX_RESOURCE_BYTES / 1024} KB). ` +
+    'Look for something pasted into it by mistake.',
+  redisHost: (file: string, component: string, host: unknown, port: unknown) =>
+    `${file}: component \`${component}\` has \`redisHost: ${String(host)}\`${port === undefined ? '' : ` and \`redisPort: ${String(port)}\``}, ` +
+    'but Redis runs at `localhost:6379` (where `dapr init` starts it, and what the task asks for). ' +
+    '`course check` stands a Redis of its own in for `localhost:6379`, and for no other address: put that address back.',
+  tab: 'a tab indents this line; YAML indents with spaces only.',
+  notLinedUp: 'this line does not line up with the lines it belongs with.',
+  itemNotLinedUp: 'this `- ` item does not line up with the other items of its list.',
+  quoteColon: 'a value holds `: `, which YAML reads as another key: put the value in quotes.',
+  colonSpace: 'a key needs a space after its colon (`key: value`).',
+  indentedLess: (before: number, after: number) =>
+    `this line is indented less than lines ${before} and ${after} around it, so it ends the block they are in. ` +
+    'Line it up with them.',
+  indentedUnderValue: (above: number, text: string) =>
+    `this line is indented deeper than line ${above} (\`${text}\`), which already has its value. ` +
+    'Line it up with the keys it belongs with.',
+};

@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { scratchDir } from '../../test/helpers/temp.js';
 import { resolveCommand } from './app.js';
 import { readRunFile } from './run-file.js';
 
 function runFile(text: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'runfile-'));
+  const dir = scratchDir('runfile');
   writeFileSync(path.join(dir, 'dapr.yaml'), text);
   return dir;
 }

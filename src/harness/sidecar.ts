@@ -1,5 +1,6 @@
 // One daprd process: its ports, its flags, and waiting for it to be really ready.
-import { EnvironmentError, HarnessTimeoutError, LearnerCodeError } from './errors.js';
+import { EnvironmentError, HarnessTimeoutError, howItEnded, LearnerCodeError } from './errors.js';
+import { APP_LISTEN_HOST } from './network-layout.js';
 import { startProcess, type RunLog, type Supervised } from './processes.js';
 
 export interface SidecarPorts {
@@ -20,6 +21,8 @@ export interface SidecarOptions {
   resourcesDir: string;
   log: RunLog;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** More daprd flags, e.g. `--enable-app-health-check` for a lesson test that needs one. */
+  extraArgs?: string[];
 }
 
 export interface Sidecar {
@@ -51,7 +54,7 @@ export function sidecarLogSource(appId: string): string {
  * a container (which must listen on all of its own interfaces for the port mapping).
  */
 export function daprdArgs(
-  options: Pick<SidecarOptions, 'appId' | 'appPort' | 'ports' | 'resourcesDir' | 'logLevel'>,
+  options: Pick<SidecarOptions, 'appId' | 'appPort' | 'ports' | 'resourcesDir' | 'logLevel' | 'extraArgs'>,
   where: { listenAddress?: string; appChannelAddress: string },
 ): string[] {
   const { ports } = options;
@@ -71,12 +74,12 @@ export function daprdArgs(
   if (options.appPort !== undefined) {
     args.push('--app-port', String(options.appPort), '--app-protocol', 'http', '--app-channel-address', where.appChannelAddress);
   }
-  return args;
+  return [...args, ...(options.extraArgs ?? [])];
 }
 
 export function startSidecar(options: SidecarOptions): Sidecar {
   const { ports } = options;
-  const args = daprdArgs(options, { listenAddress: '127.0.0.1', appChannelAddress: '127.0.0.1' });
+  const args = daprdArgs(options, { listenAddress: '127.0.0.1', appChannelAddress: APP_LISTEN_HOST });
   const logSource = sidecarLogSource(options.name ?? options.appId);
   const proc = startProcess({
     name: logSource,
@@ -112,6 +115,8 @@ export async function waitForSidecar(
     /** Components this sidecar must list before it counts as ready. */
     components?: string[];
     onComponentsLoaded?: () => void;
+    /** The resource file a component comes from, for messages. */
+    fileOf?: (component: string) => string | undefined;
   },
 ): Promise<void> {
   const { signal } = options;
@@ -124,12 +129,12 @@ export async function waitForSidecar(
     }
   };
   const exited = sidecar.process.exited.then(() => {
-    throw sidecarExitError(sidecar, options.log);
+    throw sidecarExitError(sidecar, options.log, { fileOf: options.fileOf });
   });
   const poll = async (pathname: string) => {
     while (!(await probe(pathname))) {
       if (signal.aborted) throw signal.reason;
-      if (sidecar.process.hasExited) throw sidecarExitError(sidecar, options.log);
+      if (sidecar.process.hasExited) throw sidecarExitError(sidecar, options.log, { fileOf: options.fileOf });
       await new Promise((r) => setTimeout(r, 20));
     }
   };
@@ -149,7 +154,7 @@ export async function waitForSidecar(
     await poll('/v1.0/healthz/outbound');
     while (!(await listsComponents())) {
       if (signal.aborted) throw signal.reason;
-      if (sidecar.process.hasExited) throw sidecarExitError(sidecar, options.log);
+      if (sidecar.process.hasExited) throw sidecarExitError(sidecar, options.log, { fileOf: options.fileOf });
       await new Promise((r) => setTimeout(r, 20));
     }
     options.onComponentsLoaded?.();
@@ -159,15 +164,28 @@ export async function waitForSidecar(
   await Promise.race([ready, exited]);
 }
 
-/** Why daprd stopped, in words, decided from its own last log lines. */
-export function sidecarExitError(sidecar: Sidecar, log: RunLog): Error {
+/**
+ * Why daprd stopped, in words, decided from its own last log lines. `running`: it stopped once the
+ * run was up, not while starting.
+ */
+export function sidecarExitError(
+  sidecar: Sidecar,
+  log: RunLog,
+  options: { running?: boolean; fileOf?: (component: string) => string | undefined } = {},
+): EnvironmentError | LearnerCodeError {
   const lines = log.all(sidecar.logSource).map((l) => l.text);
   const tail = log.tail(12, [sidecar.logSource]);
   const fatal = [...lines].reverse().find((l) => /^(fatal|error):/.test(l)) ?? '';
-  const exit = sidecar.process.exit;
-  const how = exit?.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit?.code ?? '?'}`;
+  const how = howItEnded(sidecar.process.exit);
   if (/address already in use|bind:/.test(fatal)) {
     return new EnvironmentError(`The sidecar of ${sidecar.appId} ${how}: a port it needs is already in use. ${fatal}`, tail);
+  }
+  const unreachable = unreachableBroker(fatal);
+  if (unreachable) {
+    const file = options.fileOf?.(unreachable.component);
+    const standard = STANDARD_BROKER_PORTS.has(unreachable.address.replace(/^(localhost|127\.0\.0\.1):/, 'local:'));
+    const text = messages.unreachable(sidecar.appId, how, unreachable, file, standard);
+    return standard ? new EnvironmentError(text, tail) : new LearnerCodeError(text, tail);
   }
   if (/init|component|connection refused|redis/i.test(fatal)) {
     return new LearnerCodeError(
@@ -175,7 +193,35 @@ export function sidecarExitError(sidecar: Sidecar, log: RunLog): Error {
       tail,
     );
   }
+  if (options.running && !fatal) return new EnvironmentError(messages.stoppedRunning(sidecar.appId, how), tail);
   return new EnvironmentError(`The sidecar of ${sidecar.appId} ${how}. ${fatal}`.trim(), tail);
+}
+
+/** Brokers' usual addresses on this machine: nothing there means the broker is not running. */
+const STANDARD_BROKER_PORTS = new Set(['local:5672', 'local:1883', 'local:4222', 'local:9092', 'local:6379']);
+
+interface Unreachable {
+  component: string;
+  type: string;
+  address: string;
+  reason: string;
+}
+
+/** daprd's "dial tcp ... connection refused" (or no such host, or a time-out) for a component. */
+function unreachableBroker(fatal: string): Unreachable | undefined {
+  const component = /occurred for (\S+) \(([\w.]+)\/v\d+\)/.exec(fatal);
+  if (!component) return undefined;
+  const refused = /dial tcp (\S+): connect: ([\w /]+)$/.exec(fatal);
+  const unknownHost = /dial tcp: lookup (\S+?)(?: on \S+)?: no such host/.exec(fatal);
+  const timedOut = /dial tcp (\S+): i\/o timeout/.exec(fatal);
+  const [address, reason] = refused
+    ? [refused[1]!, `${refused[2]}: nothing listens there`]
+    : unknownHost
+      ? [unknownHost[1]!, 'no such host name']
+      : timedOut
+        ? [timedOut[1]!, 'no answer in time']
+        : [undefined, undefined];
+  return address ? { component: component[1]!, type: component[2]!, address, reason: reason! } : undefined;
 }
 
 export function sidecarTimeoutError(sidecar: Sidecar, log: RunLog, seconds: number, hasApp: boolean): HarnessTimeoutError {
@@ -186,3 +232,14 @@ export function sidecarTimeoutError(sidecar: Sidecar, log: RunLog, seconds: numb
     log.tail(12, [sidecar.logSource]),
   );
 }
+
+const messages = {
+  unreachable: (appId: string, how: string, u: Unreachable, file: string | undefined, standard: boolean) =>
+    `The sidecar of ${appId} ${how}: it could not reach the broker of component \`${u.component}\` (${u.type}) at ${u.address} (${u.reason}). ` +
+    (standard
+      ? 'That is the broker\'s usual address: start the broker (see `npx course doctor`).'
+      : `Check the address in ${file ?? 'the component'}.`),
+  stoppedRunning: (appId: string, how: string) =>
+    `The sidecar of ${appId} ${how} during the check, with no error of its own: something outside it ended it, ` +
+    'not a mistake in your exercise. Run the check again.',
+};

@@ -1,0 +1,60 @@
+// Ports handed out by one course process are never handed out by another at the same time (a
+// learner's second check, a test worker), and never come from the OS's ephemeral range.
+import { execa } from 'execa';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort, reservePort } from './ports.js';
+
+const reservations = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'dapr-pubsub-course', 'ports');
+
+/**
+ * Another process that takes `count` ports at once and prints them, and holds them (it lives)
+ * until `release` is called: a process that has exited holds nothing.
+ */
+async function portsOfAnotherProcess(count: number) {
+  const script = `import { freePort } from ${JSON.stringify(path.join(import.meta.dirname, 'ports.ts'))};
+const ports = await Promise.all(Array.from({ length: ${count} }, () => freePort()));
+console.log(JSON.stringify(ports));
+process.stdin.resume().on('end', () => process.exit(0));`;
+  const child = execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdin: 'pipe' });
+  const [line] = (await once(child.stdout!.setEncoding('utf8'), 'data')) as [string];
+  return { ports: JSON.parse(line) as number[], release: () => (child.stdin!.end(), child) };
+}
+
+describe('free ports', () => {
+  it('two processes asking at the same time get different ports, below the ephemeral range', async () => {
+    const [first, second] = await Promise.all([portsOfAnotherProcess(300), portsOfAnotherProcess(300)]);
+    await Promise.all([first.release(), second.release()]);
+    const [a, b] = [first.ports, second.ports];
+    expect(new Set(a).size).toBe(300);
+    expect(a.filter((port) => b.includes(port))).toEqual([]);
+    const [ephemeralLow] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    for (const port of [...a, ...b]) expect(port).toBeLessThan(ephemeralLow!);
+  });
+
+  it('a reservation counts while its owner lives and for a minute; a gone owner\'s or an old one does not', () => {
+    const port = 20_000 + Math.floor(Math.random() * 100);
+    const gone = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) + 1;
+    const theirs = path.join(reservations, `${port}.${process.ppid}`);
+    const ours = path.join(reservations, `${port}.${process.pid}`);
+    try {
+      mkdirSync(reservations, { recursive: true });
+      writeFileSync(theirs, '');
+      expect(reservePort(port)).toBe(false);
+      expect(existsSync(ours)).toBe(false);
+      const twoMinutesAgo = new Date(Date.now() - 120_000);
+      utimesSync(theirs, twoMinutesAgo, twoMinutesAgo);
+      expect(reservePort(port)).toBe(true);
+      rmSync(ours);
+      writeFileSync(path.join(reservations, `${port}.${gone}`), '');
+      expect(reservePort(port)).toBe(true);
+      expect(readdirSync(reservations).filter((name) => name.startsWith(`${port}.`))).toEqual([`${port}.${process.pid}`]);
+    } finally {
+      rmSync(ours, { force: true });
+      rmSync(theirs, { force: true });
+    }
+  });
+});
