@@ -2,7 +2,8 @@
 // with one bulk request, and answers how many were published and which failed.
 import { describe, test } from 'vitest';
 import { useExercise } from '../lib/exercise.js';
-import { must, postJson } from '../lib/expect.js';
+import { must, postJson, requires } from '../lib/expect.js';
+import { apiCalls, describeApiCalls } from '../lib/sidecar-api-calls.js';
 
 const env = useExercise({
   probes: [{ appId: 'order-watcher', probe: [{ pubsubname: 'pubsub', topic: 'orders' }] }],
@@ -20,79 +21,147 @@ const refusedBatch = [
   { orderId: 'sandbox-2', customer: 'eve', total: 2 },
 ];
 
-const idOf = (data: unknown) => (data as { orderId?: unknown } | null)?.orderId;
+/** The orderId an event carries, whether its data came as an object or as JSON text. */
+const idOf = (data: unknown) => {
+  if (typeof data === 'string') {
+    try {
+      data = JSON.parse(data);
+    } catch {
+      return undefined;
+    }
+  }
+  return (data as { orderId?: unknown } | null)?.orderId;
+};
 // daprd re-encodes JSON data (its keys come out sorted): compare field by field.
 const sameFields = (data: unknown, sent: Record<string, unknown>) =>
   Object.keys(data as object).length === Object.keys(sent).length &&
   Object.entries(sent).every(([k, v]) => (data as Record<string, unknown>)[k] === v);
 const ids = (list: { orderId: string }[]) => list.map((o) => o.orderId);
+// Second batches, of other sizes: each answer must describe its own batch only, not what the
+// service published or failed before (a result kept outside publishBatch adds the batches up).
+const secondBatch = [
+  { orderId: 'bulk-4', customer: 'fay', total: 3 },
+  { orderId: 'bulk-5', customer: 'gus', total: 4.5 },
+];
+const secondRefusedBatch = [{ orderId: 'sandbox-3', customer: 'hal', total: 5 }];
 let answer: { status: number; text: string } | undefined;
+let arrived = false;
+const ARRIVED = 'every order of a batch posted to /orders/batch arrives on the orders topic';
+const REPORTS = 'the answer reports how many orders were published';
+const REFUSED = 'a batch the sidecar refuses reports every order as failed';
+/** The first answer of each service was right: a second one can be compared with it. */
+let reported = false;
+let refusedReported = false;
 
 type Report = { published?: unknown; failed?: unknown };
 
 /** The service's answer to POST /orders/batch, as the report it should be. */
 function reportOf(appId: string, res: { status: number; text: string } | undefined): Report {
   must(res, 'POST /orders/batch was not answered, so its report cannot be checked.');
-  must(res.status === 200, `POST /orders/batch to ${appId} answered ${res.status}: ${res.text}`);
+  must(res.status === 200, messages.not200(appId, res.status, res.text));
+  let body: Report | undefined;
   try {
-    return JSON.parse(res.text) as Report;
+    body = JSON.parse(res.text) as Report;
   } catch {
-    throw new Error(`POST /orders/batch to ${appId} answered ${res.text}, not JSON.`);
+    body = undefined;
   }
+  must(body && typeof body === 'object', messages.notJson(appId, res.text));
+  return body;
 }
 
 describe('bulk-publish', () => {
-  test('every order of a batch posted to /orders/batch arrives on the orders topic', async () => {
+  test(ARRIVED, async () => {
     answer = await postJson(`${env().app('checkout').appUrl}/orders/batch`, batch);
-    must(answer.status === 200, `POST /orders/batch answered ${answer.status}: ${answer.text}`);
+    must(answer.status === 200, messages.not200('checkout', answer.status, answer.text));
     const probe = env().probe('order-watcher');
-    const arrived = () => probe.on('orders').map((d) => d.data);
-    const all = await probe.waitUntil(() => ids(batch).every((id) => arrived().some((data) => idOf(data) === id)), 3000);
-    must(
-      all || !arrived().some(Array.isArray),
-      'The whole batch arrived as ONE event carrying an array. Publish each order as its own message: give publishBulk the array, it sends one entry per element.',
-    );
-    must(
-      all,
-      `Not every order of the batch arrived on \`orders\` (arrived: ${JSON.stringify(arrived().map(idOf))}, expected ${JSON.stringify(ids(batch))}). ` +
-        "Does publishBatch call client.pubsub.publishBulk('pubsub', 'orders', orders)?",
-    );
+    const got = () => probe.on('orders').map((d) => d.data);
+    const all = await probe.waitUntil(() => ids(batch).every((id) => got().some((data) => idOf(data) === id)), 10_000);
+    must(all || !got().some(Array.isArray), messages.oneEventForAll);
+    must(all, messages.notAll(got().map(idOf)));
+    arrived = true;
+  });
+
+  test('the batch is published in one bulk request', async () => {
+    requires(arrived, ARRIVED, messages.nothingArrived('how it was sent'));
+    const calls = (await apiCalls(env(), 'checkout', '/v1.0')).filter((c) => c.method === 'POST' && c.path.includes('/publish/'));
+    const bulk = calls.filter((c) => c.path === '/v1.0-alpha1/publish/bulk/pubsub/orders').reduce((n, c) => n + c.count, 0);
+    must(bulk === 1 && calls.every((c) => c.path.includes('/publish/bulk/')), messages.notOneRequest(batch.length, describeApiCalls(calls)));
   });
 
   test('each order arrives as its own JSON object', () => {
-    const deliveries = env().probe('order-watcher').on('orders');
-    must(deliveries.length > 0, 'No order arrived, so their content cannot be checked.');
-    for (const d of deliveries) {
+    requires(arrived, ARRIVED, messages.nothingArrived('their content'));
+    for (const d of env().probe('order-watcher').on('orders')) {
       must(
         d.event.datacontenttype === 'application/json' && typeof d.data === 'object' && !Array.isArray(d.data),
-        `An event arrived as ${String(d.event.datacontenttype)} carrying ${JSON.stringify(d.data)}; each event should carry one order as a JSON object. Give publishBulk the order objects themselves (not JSON.stringify'd).`,
+        messages.notAnObject(String(d.event.datacontenttype), d.data),
       );
-      const sent = batch.find((o) => o.orderId === idOf(d.data));
-      must(sent, `An event carried ${JSON.stringify(d.data)}, which is not one of the orders posted.`);
-      must(
-        sameFields(d.data, sent),
-        `Order ${sent.orderId} arrived as ${JSON.stringify(d.data)}, not as it was posted (${JSON.stringify(sent)}).`,
-      );
+      const sent = batch.find((o) => o.orderId === (d.data as { orderId?: unknown }).orderId);
+      must(sent, messages.notPosted(d.data));
+      must(sameFields(d.data, sent), messages.changed(sent.orderId, d.data, sent));
     }
   });
 
-  test('the answer reports how many orders were published', () => {
+  test(REPORTS, () => {
     const body = reportOf('checkout', answer);
-    must(
-      body.published === batch.length && Array.isArray(body.failed) && body.failed.length === 0,
-      `POST /orders/batch with ${batch.length} orders answered ${JSON.stringify(body)}; expected {"published":${batch.length},"failed":[]}. ` +
-        'Count the orders publishBulk did not report in failedMessages.',
-    );
+    must(allPublished(body, batch), messages.wrongReport(batch.length, body));
+    reported = true;
   });
 
-  test('a batch the sidecar refuses reports every order as failed', async () => {
+  test(REFUSED, async () => {
     const body = reportOf('checkout-sandbox', await postJson(`${env().app('checkout-sandbox').appUrl}/orders/batch`, refusedBatch));
-    const failed = Array.isArray(body.failed) ? [...(body.failed as unknown[])].map(String).sort() : body.failed;
-    must(
-      body.published === 0 && JSON.stringify(failed) === JSON.stringify(ids(refusedBatch).sort()),
-      `checkout-sandbox's sidecar refuses every publish (publishingScopes in resources/pubsub.yaml), yet POST /orders/batch answered ` +
-        `${JSON.stringify(body)}; expected {"published":0,"failed":${JSON.stringify(ids(refusedBatch))}}. ` +
-        "publishBulk reports the refused entries in failedMessages (it does not throw): each one's `message.event` is the order.",
-    );
+    must(allFailed(body, refusedBatch), messages.refusedNotReported(body, refusedBatch));
+    refusedReported = true;
+  });
+
+  test('each answer reports only its own batch', async () => {
+    requires(reported, REPORTS, messages.firstReportWrong('checkout'));
+    requires(refusedReported, REFUSED, messages.firstReportWrong('checkout-sandbox'));
+    const second = reportOf('checkout', await postJson(`${env().app('checkout').appUrl}/orders/batch`, secondBatch));
+    must(allPublished(second, secondBatch), messages.notOwnBatch('checkout', second, { published: secondBatch.length, failed: [] }));
+    const refused = reportOf('checkout-sandbox', await postJson(`${env().app('checkout-sandbox').appUrl}/orders/batch`, secondRefusedBatch));
+    must(allFailed(refused, secondRefusedBatch), messages.notOwnBatch('checkout-sandbox', refused, { published: 0, failed: ids(secondRefusedBatch) }));
   });
 });
+
+/** The report says every order of `sent` was published, and none failed. */
+const allPublished = (body: Report, sent: { orderId: string }[]) =>
+  body.published === sent.length && Array.isArray(body.failed) && body.failed.length === 0;
+/** The report says no order was published, and names exactly the orders of `sent` as failed. */
+const allFailed = (body: Report, sent: { orderId: string }[]) => {
+  const failed = Array.isArray(body.failed) ? [...(body.failed as unknown[])].map(String).sort() : body.failed;
+  return body.published === 0 && JSON.stringify(failed) === JSON.stringify(ids(sent).sort());
+};
+
+const messages = {
+  not200: (appId: string, status: number, text: string) =>
+    `POST /orders/batch to ${appId} answered ${status}${text ? `: ${text}` : ''}. The service answers 200 with a report whatever happened, ` +
+    'and 500 only when publishBatch throws: look at what publishBatch does when something fails.',
+  notJson: (appId: string, text: string) => `POST /orders/batch to ${appId} answered ${text}, not a JSON report.`,
+  oneEventForAll:
+    'The whole batch arrived as ONE event carrying an array. Look at what you give publishBulk: each element of its list becomes one message.',
+  notAll: (got: unknown[]) =>
+    `Not every order of the batch arrived on \`orders\` (arrived: ${JSON.stringify(got)}, expected ${JSON.stringify(ids(batch))}). ` +
+    'Look at the component name, the topic and the list publishBatch gives publishBulk.',
+  nothingArrived: (what: string) => `The orders of the batch never all arrived, so ${what} cannot be checked.`,
+  notOneRequest: (size: number, calls: string) =>
+    `For one batch of ${size} orders, checkout's sidecar received ${calls} (its own count of calls to its API). ` +
+    'The task asks for one bulk request per batch: look at how publishBatch publishes.',
+  notAnObject: (contentType: string, data: unknown) =>
+    `An event arrived as ${contentType} carrying ${JSON.stringify(data)}; each event should carry one order as a JSON object. ` +
+    'Look at the elements of the list you give publishBulk: the SDK sends an object as JSON, a string as text.',
+  notPosted: (data: unknown) => `An event carried ${JSON.stringify(data)}, which is not one of the orders posted.`,
+  changed: (orderId: string, data: unknown, sent: unknown) =>
+    `Order ${orderId} arrived as ${JSON.stringify(data)}, not as it was posted (${JSON.stringify(sent)}). Look at what you give publishBulk.`,
+  wrongReport: (size: number, body: Report) =>
+    `POST /orders/batch with ${size} orders, all published, answered ${JSON.stringify(body)}; expected {"published":${size},"failed":[]}. ` +
+    'Look at how publishBatch counts what was published.',
+  refusedNotReported: (body: Report, sent: { orderId: string }[]) =>
+    "checkout-sandbox's sidecar refuses every publish (publishingScopes in resources/pubsub.yaml), yet POST /orders/batch answered " +
+    `${JSON.stringify(body)}; expected {"published":0,"failed":${JSON.stringify(ids(sent))}}. ` +
+    "publishBulk does not throw here: look at its result's `failedMessages`, and at what each entry holds.",
+  firstReportWrong: (appId: string) => `${appId}'s answer to the first batch was already wrong, so a second answer cannot be compared with it.`,
+  notOwnBatch: (appId: string, body: Report, expected: Report) =>
+    `A second batch posted to ${appId} (${expected.published === 0 ? 'refused by its sidecar' : 'all published'}) answered ${JSON.stringify(body)}; ` +
+    `expected ${JSON.stringify(expected)}, the report of that batch alone. The answer counts orders of earlier batches too: ` +
+    'look at where publishBatch keeps what it reports.',
+};

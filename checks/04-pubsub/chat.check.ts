@@ -1,42 +1,77 @@
 // Grades exercises/04-pubsub/chat: chat users (alice, bob, carol; dave later), one app-id and one
-// sidecar each, rooms as topics. The check talks to the users' HTTP APIs, repeats a message through
-// alice's sidecar the way a redelivery looks, reads the rooms' streams and consumer groups in Redis,
-// and starts dave only after alice has talked in general.
+// sidecar each, rooms as topics. The check talks to the users' HTTP APIs, holds a conversation of
+// several senders in two rooms, repeats a message through alice's sidecar the way a redelivery
+// looks, reads the rooms' streams and consumer groups in Redis, starts dave late with his
+// deliveries held and lets them in newest first (the worst order parallel workers can produce),
+// and last makes the run's Redis refuse publishes. Two of alice's messages are sent at once, their
+// publishes held at a gate before her sidecar until both are in flight (publish-gate.ts).
 import { describe, test } from 'vitest';
+import { refuseCommands } from '../lib/broker-faults.js';
 import { useExercise } from '../lib/exercise.js';
-import { eventually, getJson, must, postJson } from '../lib/expect.js';
+import { eventually, failWithCause, getJson, must, postJson, requires } from '../lib/expect.js';
 import { startLater } from '../lib/late-app.js';
 import { describeSubscriptions } from '../lib/metadata.js';
+import { publishGate } from '../lib/publish-gate.js';
 import { useRedisStreams, type StreamEvent } from '../lib/redis-streams.js';
 // The message contract, as the starter states it (a type only: nothing of the exercise is run here).
 import type { ChatMessage } from '../../exercises/04-pubsub/chat/chat.js';
 
 // dave is in dapr.yaml, but starts only when the check says so: he is the user who joins late.
-const env = useExercise({ skipApps: ['dave'] });
+// alice's publishes pass a gate, which holds them when the check sends two of her messages at once.
+const gate = publishGate('alice');
+const env = useExercise({ skipApps: ['dave'], beforeStart: gate.install });
 const broker = useRedisStreams(env);
 
-const BURST = 20;
-/** Everything alice sent to general, in the order she sent it (her POST /send answers). */
-const aliceToGeneral: ChatMessage[] = [];
+const ROOMS = ['general', 'random'] as const;
+type Room = (typeof ROOMS)[number];
+const MEMBERS: Record<Room, string[]> = { general: ['alice', 'bob'], random: ['alice', 'carol'] };
+
+/** The expectations later ones depend on, by name. */
+const FIRST = 'a message alice sends to general reaches bob, and not carol';
+const TWO_ROOMS = 'a user in two rooms is shown the messages of each';
+const CONVERSATION = 'each sender numbers its messages to a room 1, 2, 3, ...';
+
+/** Every message a POST /send answered 201 for, in the order sent. */
+const sent: ChatMessage[] = [];
 let hello: ChatMessage | undefined;
+/** The first expectation passed: a message goes from one user to another. Later ones build on it. */
+let delivering = false;
 let helloSentBetween: [number, number] = [0, 0];
 
-let daveStarted: Promise<unknown> | undefined;
-/** dave joins general now, after whatever was sent there so far; the first caller starts him. */
-const daveJoins = () => (daveStarted ??= startLater(env(), 'dave'));
-
-async function send(user: string, room: string, text: string): Promise<ChatMessage> {
+/** POST /send, which must answer 201; the message it answered with. */
+async function post(user: string, room: string, text: string): Promise<ChatMessage> {
   const answer = await postJson(`${env().app(user).appUrl}/send`, { room, text });
   must(answer.status === 201, `POST /send to ${user} with { room: "${room}", text: "${text}" } answered ${answer.status}: ${answer.text}`);
   return JSON.parse(answer.text) as ChatMessage;
+}
+
+async function send(user: string, room: string, text: string): Promise<ChatMessage> {
+  const message = await post(user, room, text);
+  sent.push(message);
+  return message;
+}
+
+/** alice's messages posted at once, by the conversation: both publishes in flight together. */
+let together: ChatMessage[] = [];
+
+/**
+ * Posts alice's `texts` to `room` all at once. Their publishes wait at the gate before her sidecar
+ * until all are there, then go through one at a time in `seq` order, so that the stream holds them
+ * in the order of their seq, which is the order they count as sent.
+ */
+async function sendTogether(room: string, texts: string[]): Promise<void> {
+  const bySeq = (body: unknown) => Number((body as Partial<ChatMessage> | null)?.seq);
+  const messages = await gate.together(texts.length, () => Promise.all(texts.map((text) => post('alice', room, text))), bySeq);
+  together = [...messages].sort((a, b) => a.seq - b.seq);
+  sent.push(...together);
 }
 
 function shown(user: string, room: string): Promise<ChatMessage[]> {
   return getJson<ChatMessage[]>(`${env().app(user).appUrl}/messages?room=${encodeURIComponent(room)}`);
 }
 
-/** The chat message id an event carries, whether it was published as an object or as a JSON string. */
-function idOf(event: StreamEvent): string | undefined {
+/** The chat message an event carries, whether it was published as an object or as a JSON string. */
+function messageOf(event: StreamEvent): Partial<ChatMessage> | undefined {
   let data = event.data;
   if (typeof data === 'string') {
     try {
@@ -45,23 +80,30 @@ function idOf(event: StreamEvent): string | undefined {
       return undefined;
     }
   }
-  const id = (data as { id?: unknown } | null | undefined)?.id;
-  return typeof id === 'string' ? id : undefined;
+  return typeof data === 'object' && data !== null ? (data as Partial<ChatMessage>) : undefined;
 }
+const idOf = (event: StreamEvent) => (typeof messageOf(event)?.id === 'string' ? messageOf(event)!.id : undefined);
+const entryOf = (events: StreamEvent[], id: string) => events.find((e) => idOf(e) === id);
 
-function entryOf(events: StreamEvent[], id: string): StreamEvent | undefined {
-  return events.find((e) => idOf(e) === id);
+/** The user's sidecar's subscriptions, and whether one is to `room`. */
+async function subscriptionsOf(user: string, room: string): Promise<{ list: string; toRoom: boolean }> {
+  const subscriptions = await env().subscriptions(user);
+  return { list: describeSubscriptions(subscriptions), toRoom: subscriptions.some((s) => s.pubsubname === 'pubsub' && s.topic === room) };
 }
 
 async function subscribesTo(user: string, room: string, why: string): Promise<void> {
-  const subscriptions = await env().subscriptions(user);
-  must(
-    subscriptions.some((s) => s.pubsubname === 'pubsub' && s.topic === room),
-    `${user}'s sidecar subscribes to ${describeSubscriptions(subscriptions)}, not pubsub/${room}. ${why}`,
-  );
+  const { list, toRoom } = await subscriptionsOf(user, room);
+  must(toRoom, `${user}'s sidecar subscribes to ${list}, not pubsub/${room}. ${why}`);
 }
 
+/** Waits until the user's sidecar has handed over all of a room's stream; blocked when it does not subscribe to it. */
 async function handledEverything(user: string, room: string): Promise<void> {
+  const inTwoRooms = user === 'alice' || user === 'dave';
+  requires(
+    (await subscriptionsOf(user, room)).toRoom,
+    inTwoRooms ? TWO_ROOMS : FIRST,
+    `${user}'s sidecar does not subscribe to ${room}, so ${user} cannot show what was said there.`,
+  );
   must(
     await broker().consumed(room, user),
     `${user}'s sidecar did not finish handing the ${room} stream to ${user} within 5 s: its consumer group ` +
@@ -69,88 +111,206 @@ async function handledEverything(user: string, room: string): Promise<void> {
   );
 }
 
-/** Where each of alice's messages (1 = the first she sent) appears in a user's list, first copies only. */
-function sentPositions(list: ChatMessage[]): number[] {
-  const ids = aliceToGeneral.map((m) => m.id);
+const describeMessage = (m: Partial<ChatMessage>) => `"${m.text}" (${m.sender}'s seq ${m.seq})`;
+
+/** Diagnoses that explain a missing message in several expectations: each is reported once. */
+const CAUSES = {
+  text: 'the inbox takes two messages with the same text for one',
+  seqAcrossSenders: "the inbox mixes up different senders' messages with the same seq",
+  seqAcrossRooms: "the inbox mixes up one sender's messages to different rooms with the same seq",
+  wrongTopic: 'messages are published to another topic than their room',
+};
+
+/**
+ * Fails because `user` does not show `missing` in `room` (it shows `list`), naming the mistake that
+ * usually causes it: a message published elsewhere, or an inbox that recognises messages by
+ * something that is not unique to one message.
+ */
+async function missingFails(user: string, room: string, missing: ChatMessage[], list: ChatMessage[]): Promise<never> {
+  const lost = missing[0]!;
+  const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : '';
+  const what = `${user === 'dave' ? 'dave, who joined late,' : user} does not show ${describeMessage(lost)}${more} in ${room}, though it was sent there`;
+  if (!entryOf(await broker().events(room), lost.id)) {
+    failWithCause(CAUSES.wrongTopic, `${what}: it is not on the \`${room}\` stream in Redis. Look at the topic send() publishes to.`);
+  }
+  const sameText = list.find((m) => m.id !== lost.id && m.text === lost.text);
+  if (sameText) {
+    failWithCause(CAUSES.text, `${what}: ${user} shows another message with the same text, ${describeMessage(sameText)}. Two different messages were taken for one: look at what the inbox recognises a message by.`);
+  }
+  const sameSeq = list.find((m) => m.id !== lost.id && m.seq === lost.seq && m.sender !== lost.sender);
+  if (sameSeq) {
+    failWithCause(CAUSES.seqAcrossSenders, `${what}: ${user} shows ${describeMessage(sameSeq)}, another sender's message with the same seq. Each sender counts its own seq: look at what the inbox keys what it has seen, or what it waits for, by.`);
+  }
+  const elsewhere = sent.find((m) => m.id !== lost.id && m.seq === lost.seq && m.sender === lost.sender && m.room !== room);
+  if (elsewhere) {
+    failWithCause(CAUSES.seqAcrossRooms, `${what}: ${lost.sender} also sent a seq ${lost.seq} to ${elsewhere.room}. Each room has its own seq: look at what the inbox keys what it has seen, or what it waits for, by.`);
+  }
+  must(false, `${what}. Is every delivery handed to inbox.receive, and does the inbox show everything it receives (a message held back, waiting for an earlier seq, must be shown once that one came)?`);
+}
+
+/** The messages `sender` sent to `room`, in the order sent. */
+const sentBy = (sender: string, room: string) => sent.filter((m) => m.sender === sender && m.room === room);
+
+/** Where each of a sender's messages appears in a user's list (1 = the first the sender sent), first copies only. */
+function positions(list: ChatMessage[], sender: string, room: string): number[] {
+  const ids = sentBy(sender, room).map((m) => m.id);
   const firstCopies = list.filter((m, i) => list.findIndex((other) => other.id === m.id) === i);
   return firstCopies.map((m) => ids.indexOf(m.id) + 1).filter((position) => position > 0);
 }
+const inOrder = (ps: number[]) => ps.every((p, i) => i === 0 || p > ps[i - 1]!);
 
-function inOrder(positions: number[]): boolean {
-  return positions.every((p, i) => i === 0 || p > positions[i - 1]!);
+/**
+ * The conversation (sent once, by the first expectation that needs it): alice and bob talk in
+ * general, alice and carol in random, interleaved, each message sent as soon as the one before
+ * was answered; some messages repeat a text ("ok"), as people do. Last, alice sends two messages
+ * to general at once, as a user with two tabs open would.
+ */
+let talking: Promise<void> | undefined;
+function conversation(): Promise<void> {
+  talking ??= (async () => {
+    for (let i = 1; i <= 5; i++) {
+      await send('alice', 'general', `alice to general, ${i} of 5`);
+      await send('bob', 'general', `bob to general, ${i} of 5`);
+      await send('alice', 'random', `alice to random, ${i} of 5`);
+      await send('carol', 'random', `carol to random, ${i} of 5`);
+      if (i === 2 || i === 4) await send('alice', 'general', 'ok');
+      if (i === 3) await send('bob', 'general', 'ok');
+    }
+    await sendTogether('general', ['alice to general, at once, from one tab', 'alice to general, at once, from another tab']);
+  })();
+  return talking;
+}
+
+/** How many workers the `pubsub` component hands messages over with (`concurrency`, 10 unless set). */
+function workers(): number {
+  for (const { doc } of env().resources) {
+    const spec = doc.spec as { type?: unknown; metadata?: { name?: unknown; value?: unknown }[] } | undefined;
+    if (doc.kind !== 'Component' || (doc.metadata as { name?: unknown } | undefined)?.name !== 'pubsub') continue;
+    const value = Number(spec?.metadata?.find((m) => m.name === 'concurrency')?.value);
+    return Number.isInteger(value) && value > 0 ? value : 10;
+  }
+  return 10;
+}
+
+/** dave joins general and random now, after everything said so far, his deliveries held (see the task). */
+let daveJoined: Promise<void> | undefined;
+function daveJoins(): Promise<void> {
+  daveJoined ??= (async () => {
+    await startLater(env(), 'dave', { HOLD_DELIVERIES: '1' });
+    for (const room of ROOMS) {
+      const { list, toRoom } = await subscriptionsOf('dave', room);
+      requires(toRoom, TWO_ROOMS, `dave (ROOMS=general,random) subscribes to ${list}, not to ${room}, so he cannot replay it.`);
+    }
+    // His sidecar hands over as many messages at once as the component has workers: wait until
+    // that many are held (if fewer ever come, the expectations say what went wrong).
+    const history = (await Promise.all(ROOMS.map((room) => broker().events(room)))).flat().length;
+    const expected = Math.min(workers(), history);
+    await eventually(
+      () => getJson<{ held: number }>(`${env().app('dave').appUrl}/deliveries/held`),
+      (h) => h.held >= expected,
+      () => '',
+      5000,
+      20,
+    ).catch(() => undefined);
+    await postJson(`${env().app('dave').appUrl}/deliveries/release`, {});
+    for (const room of ROOMS) await handledEverything('dave', room);
+  })();
+  return daveJoined;
 }
 
 describe('chat', () => {
-  test('a message alice sends to general reaches bob, and not carol', async () => {
+  test(FIRST, async () => {
     const before = Date.now();
+    delivering = false;
     hello = await send('alice', 'general', 'hello from alice');
     helloSentBetween = [before, Date.now()];
-    aliceToGeneral.push(hello);
 
-    await subscribesTo('bob', 'general', 'bob runs with ROOMS=general: subscribe to the topic of each room in ROOMS, before server.start().');
+    await subscribesTo('bob', 'general', 'bob runs with ROOMS=general: look at how joinRooms goes through ROOMS, before server.start().');
     const onGeneral = await broker().events('general');
+    const entry = entryOf(onGeneral, hello.id);
     must(
-      entryOf(onGeneral, hello.id),
+      entry,
       `alice's message (id ${hello.id}) is not on the \`general\` stream in Redis (${onGeneral.length} events there). ` +
-        'send() must publish to the topic named after the room, on the component `pubsub`.',
+        'Look at the pubsub name and the topic send() publishes to: the topic is the room.',
+    );
+    must(
+      typeof entry.data === 'object',
+      `alice's message went to the broker as ${String(entry.event.datacontenttype)} (a ${typeof entry.data}), not as a JSON object, ` +
+        'so subscribers receive a string, not a ChatMessage. Look at what send() hands to publish.',
     );
     await eventually(
       () => shown('bob', 'general'),
       (list) => list.some((m) => m.id === hello!.id),
       (last) =>
         `bob does not show alice's message in general: GET /messages?room=general on bob answered ${JSON.stringify(last ?? [])}. ` +
-        'Does the handler of each room hand the message to inbox.receive?',
+        'Look at what the handler of each room does with a message: it should reach inbox.receive.',
     );
 
     const carolSubscriptions = await env().subscriptions('carol');
     must(
       !carolSubscriptions.some((s) => s.topic === 'general'),
-      `carol joined only random (ROOMS=random), but her sidecar subscribes to ${describeSubscriptions(carolSubscriptions)}. Subscribe to the rooms in ROOMS, no others.`,
+      `carol joined only random (ROOMS=random), but her sidecar subscribes to ${describeSubscriptions(carolSubscriptions)}. Look at which rooms joinRooms subscribes to.`,
     );
     must(
       !entryOf(await broker().events('random'), hello.id),
-      'alice sent her message to general, but it is also on the `random` stream in Redis. Publish to the room the message is for, only.',
+      'alice sent her message to general, but it is also on the `random` stream in Redis. Look at the topics send() publishes to.',
     );
-    for (const room of ['general', 'random']) {
+    for (const room of ROOMS) {
       must(!(await shown('carol', room)).some((m) => m.id === hello!.id), `carol shows alice's message to general in ${room}.`);
     }
+    delivering = true;
   });
 
   test('every field of the message arrives as alice sent it', async () => {
-    must(hello, 'alice could not send a message (see the first expectation), so there is nothing to compare.');
+    requires(hello, FIRST, 'alice could not send a message, so there is nothing to compare.');
     const entry = entryOf(await broker().events('general'), hello.id);
-    must(entry, `alice's message (id ${hello.id}) is not on the \`general\` stream in Redis.`);
+    requires(entry, FIRST, `alice's message (id ${hello.id}) is not on the \`general\` stream in Redis.`);
     must(
       entry.event.datacontenttype === 'application/json' && typeof entry.data === 'object',
-      `alice's message went to the broker as ${String(entry.event.datacontenttype)} (a ${typeof entry.data}). ` +
-        'Publish the message object itself, not JSON.stringify(message), so subscribers receive an object.',
+      `alice's message went to the broker as ${String(entry.event.datacontenttype)} (a ${typeof entry.data}), not as a JSON object. ` +
+        'Look at what send() hands to publish.',
     );
     const received = (await shown('bob', 'general')).find((m) => m.id === hello!.id);
-    must(received, 'bob does not show alice\'s message (see the first expectation).');
+    requires(received, FIRST, "bob does not show alice's message.");
     const problems: string[] = [];
     const expect = (field: keyof ChatMessage, ok: boolean, should: string) => {
       if (!ok) problems.push(`\`${field}\` is ${JSON.stringify(received[field])}, it should be ${should}`);
     };
     expect('id', typeof received.id === 'string' && received.id.length > 0, 'a unique string');
-    expect('sender', received.sender === 'alice', '"alice" (the app-id of the user who sent it, process.env.APP_ID)');
+    expect('sender', received.sender === 'alice', '"alice" (the app-id of the user who sent it)');
     expect('room', received.room === 'general', '"general"');
     expect('text', received.text === 'hello from alice', '"hello from alice" (the text posted to /send)');
     const sentAt = typeof received.sentAt === 'string' && /^\d{4}-\d\d-\d\dT/.test(received.sentAt) ? Date.parse(received.sentAt) : NaN;
     expect(
       'sentAt',
       sentAt >= helloSentBetween[0] - 1000 && sentAt <= helloSentBetween[1] + 1000,
-      `the time alice sent it, as an ISO 8601 string (new Date().toISOString()), between ${new Date(helloSentBetween[0]).toISOString()} and ${new Date(helloSentBetween[1]).toISOString()}`,
+      `the time alice sent it, as an ISO 8601 string, between ${new Date(helloSentBetween[0]).toISOString()} and ${new Date(helloSentBetween[1]).toISOString()}`,
     );
     expect('seq', received.seq === 1, '1 (it is the first message alice sent to general)');
     must(problems.length === 0, `In bob's copy of alice's message: ${problems.join('; ')}.`);
   });
 
-  test('the same message delivered twice is shown once', async () => {
-    must(hello, 'alice could not send a message (see the first expectation), so there is nothing to repeat.');
+  test('a user in two rooms is shown the messages of each', async () => {
+    requires(delivering, FIRST, "alice's message did not reach bob as it should.");
+    const fromCarol = await send('carol', 'random', 'hello from carol');
     must(
-      (await shown('bob', 'general')).some((m) => m.id === hello!.id),
-      'bob does not show alice\'s message in general (see the first expectation), so a second delivery cannot be compared.',
+      entryOf(await broker().events('random'), fromCarol.id),
+      `carol's message to random (id ${fromCarol.id}) is not on the \`random\` stream in Redis. Look at the topic send() publishes to: the room of the message.`,
     );
+    await subscribesTo('alice', 'random', 'alice runs with ROOMS=general,random: look at how joinRooms goes through every room in ROOMS.');
+    await eventually(
+      () => shown('alice', 'random'),
+      (list) => list.some((m) => m.id === fromCarol.id),
+      (last) => `alice (in general and random) does not show carol's message in random: she shows ${JSON.stringify(last ?? [])}. Look at the handler joinRooms gives each room.`,
+    );
+    must(
+      !(await shown('alice', 'general')).some((m) => m.id === fromCarol.id),
+      "alice shows carol's message to random in general too. Look at which room the inbox files a message under.",
+    );
+  });
+
+  test('the same message delivered twice is shown once', async () => {
+    requires(delivering && hello, FIRST, "alice's message did not reach bob as it should, so a second delivery cannot be compared.");
     // The failure input: alice's message, published once more through alice's sidecar, exactly as
     // a broker redelivers a message it is not sure was handled (same id, same fields).
     await env().publish('alice', 'pubsub', 'general', hello);
@@ -159,81 +319,126 @@ describe('chat', () => {
     must(
       copies === 1,
       `bob received alice's message twice (the check published it again, as a redelivery would) and shows it ${copies} times in general. ` +
-        'Remember the ids already shown, and skip a message whose id you have seen.',
+        'Look at what inbox.receive does with a message it has already shown.',
     );
+  });
+
+  test(CONVERSATION, async () => {
+    requires(hello, FIRST, 'alice could not send a message.');
+    await conversation();
+    const [first, second] = together;
+    must(
+      !first || !second || first.seq !== second.seq,
+      `The check posted two messages to alice for general at the same time, and both were numbered ${first?.seq} (POST /send's answers; ` +
+        "the check held their publishes until both were on their way to alice's sidecar). Two sends to one room can be under way at once: " +
+        'look at how send() keeps its count while a publish is in flight.',
+    );
+    for (const room of ROOMS) {
+      for (const sender of MEMBERS[room]) {
+        const seqs = sentBy(sender, room).map((m) => m.seq);
+        must(
+          seqs.every((seq, i) => seq === i + 1),
+          `The messages ${sender} sent to ${room} are numbered ${seqs.join(', ')} (POST /send's answers). ` +
+            'seq counts 1, 2, 3, ... for each sender and each room on its own: look at what send() keeps its count by.',
+        );
+      }
+    }
+  });
+
+  test('every message sent to a room is shown to its members, each once', async () => {
+    requires(delivering, FIRST, "alice's message did not reach bob as it should.");
+    await conversation();
+    const ids = sent.map((m) => m.id);
+    const reused = sent.find((m, i) => ids.indexOf(m.id) !== i);
+    if (reused) must(false, `Two different messages got the same id (${reused?.id}): ${describeMessage(reused)} and ${describeMessage(sent[ids.indexOf(reused.id)]!)}. Look at how send() makes the id.`);
+    for (const room of ROOMS) {
+      for (const user of MEMBERS[room]) {
+        await handledEverything(user, room);
+        const list = await shown(user, room);
+        const missing = sent.filter((m) => m.room === room && !list.some((s) => s.id === m.id));
+        if (missing.length > 0) await missingFails(user, room, missing, list);
+        const twice = list.find((m, i) => list.findIndex((o) => o.id === m.id) !== i);
+        if (twice) must(false, `${user} shows ${describeMessage(twice)} more than once in ${room}. Look at what inbox.receive does with a message it has seen before.`);
+      }
+    }
   });
 
   test('messages from one sender to one room are shown in the order sent', async () => {
-    must(hello, 'alice could not send a message (see the first expectation).');
-    // The failure input: 20 messages from alice to general, each sent as soon as the one before
-    // was answered. bob receives them as they come; dave joins general after them and receives
-    // them all at once, from the stream.
-    for (let i = 1; i <= BURST; i++) aliceToGeneral.push(await send('alice', 'general', `message ${i} of ${BURST}`));
-    const ids = aliceToGeneral.map((m) => m.id);
-    const reused = ids.find((id, i) => ids.indexOf(id) !== i);
-    must(!reused, `alice gave two different messages the same id (${reused}). Every message needs its own id, e.g. crypto.randomUUID().`);
-    const seqs = aliceToGeneral.map((m) => m.seq);
-    must(
-      seqs.every((seq, i) => seq === i + 1),
-      `alice numbered her messages to general ${seqs.join(', ')}: seq should count 1, 2, 3, ... for each sender and room.`,
-    );
-
-    await handledEverything('bob', 'general');
-    const bobSees = sentPositions(await shown('bob', 'general'));
-    await daveJoins();
-    await subscribesTo('dave', 'general', 'dave runs with ROOMS=general: subscribe to the topic of each room in ROOMS.');
-    await handledEverything('dave', 'general');
-    const daveSees = sentPositions(await shown('dave', 'general'));
-
-    for (const [user, sees] of [['bob', bobSees], ['dave', daveSees]] as const) {
-      must(sees.length === ids.length, `${user} shows ${sees.length} of the ${ids.length} messages alice sent to general.`);
+    requires(delivering, FIRST, "alice's message did not reach bob as it should.");
+    await conversation();
+    for (const room of ROOMS) {
+      for (const user of MEMBERS[room]) {
+        await handledEverything(user, room);
+        const list = await shown(user, room);
+        for (const sender of MEMBERS[room]) {
+          const order = positions(list, sender, room);
+          must(
+            inOrder(order),
+            `${user} shows ${sender}'s messages to ${room} in the order ${order.join(', ')} (1 is the first ${sender} sent). ` +
+              'The broker hands messages to several workers at once, so they can arrive in another order than sent: look at inbox.ts, or at how resources/pubsub.yaml lets the sidecar hand messages over.',
+          );
+        }
+      }
     }
-    must(
-      inOrder(bobSees),
-      `bob shows alice's messages to general in the order ${bobSees.join(', ')} (1 is the first she sent). ` +
-        'The broker hands messages to several workers at once, so they can arrive in another order than sent.',
-    );
-    must(
-      inOrder(daveSees),
-      `dave, who joined general after alice had sent them, shows her messages in the order ${daveSees.join(', ')} (1 is the first she sent). ` +
-        'His sidecar read them from the stream all at once, and the Redis component hands them to 10 workers in parallel. ' +
-        'Show each sender\'s messages to a room in the order sent: by their `seq`, or by having the broker deliver one at a time.',
-    );
+    await daveJoins();
+    for (const room of ROOMS) {
+      const list = await shown('dave', room);
+      for (const sender of MEMBERS[room]) {
+        const order = positions(list, sender, room);
+        const missing = sentBy(sender, room).filter((m) => !list.some((s) => s.id === m.id));
+        if (missing.length > 0) await missingFails('dave', room, missing, list);
+        must(
+          inOrder(order),
+          `dave, who joined after the conversation, shows ${sender}'s messages to ${room} in the order ${order.join(', ')} (1 is the first ${sender} sent). ` +
+            'His sidecar read the whole history at once and handed it to parallel workers (the check held those deliveries and let them in newest first, as HOLD_DELIVERIES does): ' +
+            'look at inbox.ts, or at how resources/pubsub.yaml lets the sidecar hand messages over.',
+        );
+      }
+    }
   });
 
   test('a user who joins later is shown the messages already sent to the room, each once', async () => {
-    must(aliceToGeneral.length > 0, 'alice could not send anything to general (see the first expectation), so there is no history to see.');
+    requires(delivering, FIRST, "alice's message did not reach bob as it should.");
     await daveJoins();
-    await subscribesTo('dave', 'general', 'dave runs with ROOMS=general: subscribe to the topic of each room in ROOMS.');
-    await handledEverything('dave', 'general');
+    for (const room of ROOMS) {
+      // What the lesson says: on Redis, a new subscriber's consumer group is created at the start
+      // of the stream (XGROUP CREATE <room> dave 0), so it reads every message already in it.
+      const history = await broker().events(room);
+      requires(history.length > 0, TWO_ROOMS, `Nothing was ever published on the ${room} stream, so there is no history to replay.`);
+      const group = (await broker().groups(room)).find((g) => g.name === 'dave');
+      must(
+        group && group.entriesRead === history.length,
+        `dave's consumer group on the ${room} stream read ${group?.entriesRead ?? 'no'} of its ${history.length} entries: a new group should start at the beginning of the stream.`,
+      );
+      const historyIds = [...new Set(history.map((e) => idOf(e) ?? e.entryId))];
+      const daveShows = await shown('dave', room);
+      const missing = sent.filter((m) => m.room === room && historyIds.includes(m.id) && !daveShows.some((s) => s.id === m.id));
+      if (missing.length > 0) await missingFails('dave', room, missing, daveShows);
+      const repeated = daveShows.find((m, i) => daveShows.findIndex((other) => other.id === m.id) !== i);
+      if (repeated) must(
+        false,
+        `dave shows ${describeMessage(repeated)} more than once in ${room}. The stream can hold a message twice (sent, then delivered again), ` +
+          'and a late user replays the stream: look at what inbox.receive does with a message it has seen before.',
+      );
+      const extra = daveShows.filter((m) => !historyIds.includes(m.id));
+      must(extra.length === 0, `dave shows ${extra.length} message(s) in ${room} that were never on the ${room} stream: ${JSON.stringify(extra[0])}.`);
+    }
+  });
 
-    // What the lesson says: on Redis, a new subscriber's consumer group is created at the start of
-    // the stream (XGROUP CREATE general dave 0), so it reads every message already in it.
-    const history = await broker().events('general');
-    const group = (await broker().groups('general')).find((g) => g.name === 'dave');
+  test('a message the broker refuses is not reported as sent', async () => {
+    requires(hello, FIRST, 'alice could not send a message, so a refused one cannot be told apart.');
+    // The failure input: the run's Redis refuses XADD (an ACL), so the sidecar's publish fails.
+    const restore = await refuseCommands(env(), ['xadd']);
+    let answer: { status: number; text: string };
+    try {
+      answer = await postJson(`${env().app('alice').appUrl}/send`, { room: 'general', text: 'this one is refused' });
+    } finally {
+      await restore();
+    }
     must(
-      group && group.entriesRead === history.length,
-      `dave's consumer group on the general stream read ${group?.entriesRead ?? 'no'} of its ${history.length} entries: a new group should start at the beginning of the stream.`,
+      answer.status >= 400,
+      `While Redis refused every publish, alice's POST /send answered ${answer.status} (${answer.text}), as if the message had been sent. ` +
+        'Look at what client.pubsub.publish gives back over HTTP when the sidecar could not publish, and what send() does with it.',
     );
-    const historyIds = [...new Set(history.map((e) => idOf(e) ?? e.entryId))];
-    const daveShows = await shown('dave', 'general');
-    const missing = historyIds.filter((id) => !daveShows.some((m) => m.id === id));
-    const texts = missing.slice(0, 3).map((id) => `"${aliceToGeneral.find((m) => m.id === id)?.text ?? id}"`);
-    must(
-      missing.length === 0,
-      `dave shows ${historyIds.length - missing.length} of the ${historyIds.length} messages that were in general before he joined. ` +
-        `A user who joins later receives the room's history from the stream: every message in it should be shown. ` +
-        `Missing: ${texts.join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}.`,
-    );
-    const repeated = daveShows.filter((m, i) => daveShows.findIndex((other) => other.id === m.id) !== i);
-    must(
-      repeated.length === 0,
-      `dave shows "${repeated[0]?.text}" (id ${repeated[0]?.id}) more than once. The stream holds it twice (sent, then delivered again), ` +
-        'and a late user replays the stream: skip a message whose id you have already shown.',
-    );
-    const extra = daveShows.filter((m) => !historyIds.includes(m.id));
-    must(extra.length === 0, `dave shows ${extra.length} message(s) in general that were never on the general stream: ${JSON.stringify(extra[0])}.`);
-    const inRandom = await shown('dave', 'random');
-    must(inRandom.length === 0, `dave joined only general, but shows ${inRandom.length} message(s) in random.`);
   });
 });

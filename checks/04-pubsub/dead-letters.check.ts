@@ -4,9 +4,10 @@
 // the service.
 import { describe, test } from 'vitest';
 import { useExercise } from '../lib/exercise.js';
-import { eventually, getJson, must } from '../lib/expect.js';
+import { eventually, failWithCause, getJson, must, requires } from '../lib/expect.js';
 import { describeSubscriptions } from '../lib/metadata.js';
 import { deliveryCount, ingressOutcomes, subscriptionPaths } from '../lib/metrics.js';
+import { settledDeliveryCount } from '../lib/settled-count.js';
 import { useRedisStreams } from '../lib/redis-streams.js';
 import { componentRetryPolicy } from '../lib/resiliency.js';
 
@@ -33,23 +34,16 @@ interface Delivered {
 async function publishAndSettle(order: typeof good): Promise<Delivered> {
   const paths = await subscriptionPaths(env(), 'payments', 'orders');
   const subscriptions = await env().subscriptions('payments');
-  must(
-    paths.length > 0,
-    `payments does not subscribe to \`orders\` (daprd lists: ${describeSubscriptions(subscriptions)}). Subscribe before server.start().`,
-  );
+  if (paths.length === 0) {
+    failWithCause('payments does not subscribe to orders', messages.notSubscribed(describeSubscriptions(subscriptions)));
+  }
   const attemptsBefore = await deliveryCount(env(), 'payments', paths);
   const outcomesBefore = await ingressOutcomes(env(), 'payments', 'orders');
   await env().publish('payments', 'pubsub', 'orders', order);
   const policy = componentRetryPolicy(env().resources, 'pubsub');
   const retryTimeMs = policy && policy.maxRetries > 0 ? policy.maxRetries * policy.intervalMs : 0;
-  const settled = await streams().consumed('orders', 'payments', Math.min(3000 + retryTimeMs, 10_000));
-  // The counters are updated as each call ends; read until two reads agree.
-  let attempts = await deliveryCount(env(), 'payments', paths);
-  for (let again = -1; again !== attempts; ) {
-    again = attempts;
-    await new Promise((r) => setTimeout(r, 25));
-    attempts = await deliveryCount(env(), 'payments', paths);
-  }
+  const settled = await streams().consumed('orders', 'payments', Math.min(8000 + retryTimeMs, 15_000));
+  const attempts = await settledDeliveryCount(env(), 'payments', paths);
   const outcomesAfter = await ingressOutcomes(env(), 'payments', 'orders');
   const outcomes = Object.fromEntries(Object.entries(outcomesAfter).map(([k, v]) => [k, v - (outcomesBefore[k] ?? 0)]));
   return { attempts: attempts - attemptsBefore, outcomes, settled };
@@ -60,6 +54,25 @@ const deliverFailing = () => (failing ??= publishAndSettle(bad));
 
 const url = (path: string) => `${env().app('payments').appUrl}${path}`;
 const about = (order: typeof good) => `order ${order.orderId} (amount ${order.amount})`;
+const RETRIED = `an order that cannot be charged is delivered ${ATTEMPTS} times: once, then 2 retries`;
+const DEAD_LETTERED = 'after its last retry, that order is published to orders-dead';
+
+/** Where the run's Resiliency resources apply a retry policy: `pubsub outbound`, `redis-pubsub inbound`, … */
+function retryTargets(): string[] {
+  return env()
+    .resources.filter((r) => r.doc.kind === 'Resiliency')
+    .flatMap((r) => {
+      const spec = r.doc.spec as { targets?: { components?: Record<string, Record<string, { retry?: unknown }>>; apps?: Record<string, unknown> } };
+      const components = Object.entries(spec?.targets?.components ?? {}).flatMap(([name, target]) =>
+        Object.entries(target ?? {})
+          .filter(([, t]) => t?.retry)
+          .map(([direction]) => `component \`${name}\` ${direction}`),
+      );
+      return [...components, ...Object.keys(spec?.targets?.apps ?? {}).map((app) => `app \`${app}\``)];
+    });
+}
+
+const deadOrders = async () => (await streams().events('orders-dead')).map((e) => e.data as { orderId?: string } | undefined);
 
 describe('dead-letters', () => {
   test('a valid order is charged, in one delivery', async () => {
@@ -67,91 +80,89 @@ describe('dead-letters', () => {
     await eventually(
       () => getJson<string[]>(url('/charged')),
       (ids) => ids.includes(good.orderId),
-      (ids) => `The ${about(good)} was not charged (GET /charged: ${JSON.stringify(ids ?? null)}).`,
+      (ids) => messages.notCharged(ids),
       2000,
     );
-    must(
-      attempts === 1,
-      `The ${about(good)} was delivered ${attempts} times; an order that is charged should be delivered once. ` +
-        'Does the handler return DaprPubSubStatusEnum.SUCCESS after a successful charge?',
-    );
+    must(attempts === 1, messages.chargedSeveralTimes(attempts));
   });
 
-  test(`an order that cannot be charged is delivered ${ATTEMPTS} times: once, then 2 retries`, async () => {
+  test(RETRIED, async () => {
     const { attempts, outcomes, settled } = await deliverFailing();
     const policy = componentRetryPolicy(env().resources, 'pubsub');
-    must(attempts > 0, `The ${about(bad)} was never delivered to the payments service.`);
-    must(
-      !(attempts === 1 && outcomes.success),
-      `The ${about(bad)} was delivered once, and the sidecar recorded the answer as SUCCESS: it acknowledged the order, ` +
-        'which is now gone, neither retried nor dead-lettered. That is what happens when the handler throws: the SDK catches ' +
-        'the error, logs it and answers SUCCESS. Catch the failed charge and return DaprPubSubStatusEnum.RETRY.',
-    );
-    must(
-      !(attempts === 1 && outcomes.drop && !outcomes.retry),
-      `The ${about(bad)} was delivered once and dropped: DROP (or HTTP 404) is never retried. Return DaprPubSubStatusEnum.RETRY for a failed charge.`,
-    );
-    must(
-      policy,
-      `The ${about(bad)} was delivered ${attempts === 1 ? 'once' : `${attempts} times`} and never again: the handler asked for a retry, but no retry policy ` +
-        'applies to component `pubsub`. Write resources/resiliency.yaml: a Resiliency (apiVersion dapr.io/v1alpha1) with a retry policy ' +
-        'under spec.policies.retries, applied at spec.targets.components.pubsub.inbound.retry.',
-    );
-    must(
-      settled,
-      `The ${about(bad)} was still being retried after ${attempts} deliveries. Your policy \`${policy.name}\` (${policy.file}) ` +
-        `has maxRetries: ${policy.maxRetries} and waits ${policy.intervalMs} ms between attempts; the task asks for 2 retries, 50ms apart.`,
-    );
-    must(
-      attempts === ATTEMPTS,
-      `The ${about(bad)} was delivered ${attempts} times. A policy with maxRetries: N makes 1 + N attempts; yours, \`${policy.name}\` ` +
-        `(${policy.file}), has maxRetries: ${policy.maxRetries}. The task asks for ${ATTEMPTS} attempts: maxRetries: 2.`,
-    );
+    must(attempts > 0, messages.neverDelivered);
+    must(!(attempts === 1 && outcomes.success), messages.answeredSuccess);
+    must(!(attempts === 1 && outcomes.drop && !outcomes.retry), messages.answeredDrop);
+    must(policy, messages.noPolicy(attempts, retryTargets()));
+    must(settled, messages.stillRetrying(attempts, policy.name, policy.file, policy.maxRetries, policy.intervalMs));
+    must(attempts === ATTEMPTS, messages.wrongAttempts(attempts, policy.name, policy.file, policy.maxRetries));
+    must(policy.policy === 'constant' && policy.intervalMs === 50, messages.wrongPace(policy.name, policy.file, policy.policy, policy.intervalMs));
   });
 
-  test('after its last retry, that order is published to orders-dead', async () => {
+  test(DEAD_LETTERED, async () => {
     const { outcomes } = await deliverFailing();
     // The sidecar publishes a dead letter before it acknowledges the original, which
     // deliverFailing() waited for: whatever is on the topic now is all there will be.
-    const dead = (await streams().events('orders-dead')).map((e) => e.data as { orderId?: string } | undefined);
-    const orders = (await env().subscriptions('payments')).find((s) => s.topic === 'orders');
-    must(
-      dead.some((d) => d?.orderId === bad.orderId),
-      `The ${about(bad)} is not on the topic \`orders-dead\`. ` +
-        (outcomes.success && !outcomes.retry
-          ? 'The sidecar acknowledged it as a success (see above), so there was nothing to dead-letter.'
-          : orders?.deadLetterTopic
-            ? `The subscription to \`orders\` sends dead letters to \`${orders.deadLetterTopic}\`; the task asks for \`orders-dead\`.`
-            : 'The subscription to `orders` has no dead-letter topic (daprd\'s /v1.0/metadata shows none): ' +
-              "pass `deadLetterTopic: 'orders-dead'` to server.pubsub.subscribeWithOptions."),
-    );
-    must(
-      !dead.some((d) => d?.orderId === good.orderId),
-      `The ${about(good)}, which was charged, is on \`orders-dead\` too: only orders that failed should be dead-lettered.`,
-    );
+    const dead = await deadOrders();
+    if (!dead.some((d) => d?.orderId === bad.orderId)) {
+      requires(!(outcomes.success && !outcomes.retry), RETRIED, messages.acknowledgedSoNothingToDeadLetter);
+      const orders = (await env().subscriptions('payments')).find((s) => s.topic === 'orders');
+      must(false, orders?.deadLetterTopic ? messages.otherDeadLetterTopic(orders.deadLetterTopic) : messages.noDeadLetterTopic);
+    }
+    must(!dead.some((d) => d?.orderId === good.orderId), messages.goodDeadLettered);
   });
 
   test('the dead-letter subscriber records that order at GET /dead-letters', async () => {
     await deliverFailing();
     const subscriptions = await env().subscriptions('payments');
-    must(
-      subscriptions.some((s) => s.topic === 'orders-dead'),
-      `payments does not subscribe to \`orders-dead\` (daprd lists: ${describeSubscriptions(subscriptions)}). A dead-letter topic is ` +
-        "an ordinary topic: server.pubsub.subscribe('pubsub', 'orders-dead', ...) and push each order onto `deadLetters`. " +
-        '(The SDK\'s deadLetterCallback is never called.)',
-    );
-    const dead = await streams().events('orders-dead');
-    must(
-      dead.some((e) => (e.data as { orderId?: string } | undefined)?.orderId === bad.orderId),
-      `The ${about(bad)} never reached \`orders-dead\` (see above), so there was nothing for the dead-letter subscriber to read.`,
-    );
+    must(subscriptions.some((s) => s.topic === 'orders-dead'), messages.notSubscribedToDead(describeSubscriptions(subscriptions)));
+    requires((await deadOrders()).some((d) => d?.orderId === bad.orderId), DEAD_LETTERED, messages.nothingToRecord);
     await eventually(
       () => getJson<{ orderId?: string }[]>(url('/dead-letters')),
-      (orders) => orders.some((o) => o.orderId === bad.orderId),
-      (orders) =>
-        `The ${about(bad)} is on \`orders-dead\`, but GET /dead-letters does not list it (${JSON.stringify(orders ?? null)}). ` +
-        'Does the subscriber of `orders-dead` push each order onto `deadLetters`?',
-      3000,
+      (orders) => orders.some((o) => o?.orderId === bad.orderId),
+      (orders) => messages.notRecorded(orders),
+      10_000,
     );
   });
 });
+
+const messages = {
+  notSubscribed: (listed: string) =>
+    `payments' sidecar runs no subscription to \`orders\` (its /v1.0/metadata lists: ${listed}). Look at how, and when, payments subscribes to \`orders\`.`,
+  notCharged: (ids: string[] | undefined) => `The ${about(good)} was not charged (GET /charged: ${JSON.stringify(ids ?? null)}).`,
+  chargedSeveralTimes: (attempts: number) =>
+    `The ${about(good)} was charged, but delivered ${attempts} times: the sidecar heard something other than success. ` +
+    'Look at what your handler returns after a charge that worked.',
+  neverDelivered: `The ${about(bad)} was never delivered to the payments service.`,
+  answeredSuccess:
+    `The ${about(bad)} was delivered once, and the sidecar recorded the answer as SUCCESS: it acknowledged the order, ` +
+    'which is now gone, neither retried nor dead-lettered. Look at what your handler does when charge() throws: ' +
+    'an error that escapes an SDK handler is answered SUCCESS.',
+  answeredDrop: `The ${about(bad)} was delivered once and dropped: the sidecar never retries DROP (or HTTP 404). Look at what your handler answers for a failed charge.`,
+  noPolicy: (attempts: number, targets: string[]) =>
+    `The ${about(bad)} was delivered ${attempts === 1 ? 'once' : `${attempts} times`} and never again: the handler asked for a retry, but no retry policy ` +
+    `applies to deliveries from component \`pubsub\`${targets.length ? ` (your Resiliency applies one to ${targets.join(', ')})` : ''}. ` +
+    'Look at resources/resiliency.yaml: which component, and which direction, its target names.',
+  stillRetrying: (attempts: number, name: string, file: string, maxRetries: number, intervalMs: number) =>
+    `The ${about(bad)} was still being retried after ${attempts} deliveries. Your policy \`${name}\` (${file}) ` +
+    `has maxRetries: ${maxRetries} and waits ${intervalMs} ms between attempts. Compare them with the task.`,
+  wrongAttempts: (attempts: number, name: string, file: string, maxRetries: number) =>
+    `The ${about(bad)} was delivered ${attempts} times, not ${ATTEMPTS}. Your policy \`${name}\` (${file}) has maxRetries: ${maxRetries}: ` +
+    'look at what maxRetries counts.',
+  wrongPace: (name: string, file: string, kind: string, intervalMs: number) =>
+    `Your policy \`${name}\` (${file}) is ${kind === 'constant' ? `constant, ${intervalMs} ms between attempts` : `${kind}, with waits that grow`}; ` +
+    'the task asks for a constant policy, 50ms apart. Look at its `policy` and `duration`.',
+  acknowledgedSoNothingToDeadLetter: `The sidecar acknowledged the ${about(bad)} as a success, so there was nothing to dead-letter.`,
+  otherDeadLetterTopic: (topic: string) =>
+    `The ${about(bad)} is not on the topic \`orders-dead\`: the subscription to \`orders\` sends dead letters to \`${topic}\`. Look at the dead-letter topic's name.`,
+  noDeadLetterTopic:
+    `The ${about(bad)} is not on the topic \`orders-dead\`: the subscription to \`orders\` has no dead-letter topic (daprd's /v1.0/metadata shows none). ` +
+    'Look at the options you subscribe to `orders` with.',
+  goodDeadLettered: `The ${about(good)}, which was charged, is on \`orders-dead\` too: only orders that failed should be dead-lettered.`,
+  notSubscribedToDead: (listed: string) =>
+    `payments does not subscribe to \`orders-dead\` (daprd lists: ${listed}). A dead-letter topic is an ordinary topic; ` +
+    "the SDK's deadLetterCallback is never called. Look at which topics your service subscribes to.",
+  nothingToRecord: `The ${about(bad)} never reached \`orders-dead\`, so there was nothing for the dead-letter subscriber to read.`,
+  notRecorded: (orders: unknown) =>
+    `The ${about(bad)} is on \`orders-dead\`, but GET /dead-letters does not list it (${JSON.stringify(orders ?? null)}). ` +
+    'Look at what the subscriber of `orders-dead` does with each order.',
+};

@@ -1,15 +1,17 @@
 // Grades exercises/04-pubsub/notifications: the notifier routes each event on `notifications` to
-// the right channels by type and content, records what no rule matches, retries a failing SMS the
-// number of times its Resiliency policy says and then dead-letters it, and drops malformed events.
+// the right channels by type and content, leaves out opted-out channels, records what no rule
+// matches, retries a failing send the number of times its Resiliency policy says and then
+// dead-letters it, and drops malformed events.
 //
 // Events are published by the check through its own sidecar (`check-events`), with a CloudEvent
-// type, as other services would. That app also watches `notifications-dlq`, the broker side of the
-// dead letters. What the notifier did is read from its API (channels.ts, provided): GET /sent,
-// /attempts, /unrouted, /dead-letters, and /deliveries (each delivery and the service's answer).
+// type and id, as other services would. That app also watches `notifications-dlq`, the broker side
+// of the dead letters. What the notifier did is read from its API (channels.ts, provided): GET
+// /sent, /attempts, /unrouted, /dead-letters, and /deliveries (each delivery and the answer).
+// Failures are real: channels.ts fails a send on demand (`failSms`, POST /channels/<name>/fail-next).
 import { describe, test } from 'vitest';
 import type { AttemptRecord, ChannelName, DeliveryRecord, SentRecord } from '../../exercises/04-pubsub/notifications/channels.js';
 import { useExercise } from '../lib/exercise.js';
-import { eventually, getJson, must, postJson } from '../lib/expect.js';
+import { eventually, failWithCause, getJson, must, postJson, requires } from '../lib/expect.js';
 import { describeSubscriptions } from '../lib/metadata.js';
 import { componentRetryPolicy } from '../lib/resiliency.js';
 
@@ -23,10 +25,19 @@ const env = useExercise({
 
 const CHANNELS: ChannelName[] = ['email', 'sms', 'push'];
 type ByChannel<T> = Record<ChannelName, T[]>;
+type Stored = { data: { id?: string } | string };
+
+/** The expectations later ones depend on, by name. */
+const RETRY_EXPECTATION = 'when a send fails, the handler answers RETRY';
+const RETRIES_EXPECTATION = 'a failing event is tried 3 times: once, then 2 retries 50 ms apart';
+/** The handler answered RETRY for a failed send: later expectations can rely on it. */
+let answersRetry = false;
+const DLQ_EXPECTATION = 'after the last retry the event is in notifications-dlq';
 
 const api = <T>(path: string) => getJson<T>(`${env().app('notifier').appUrl}${path}`);
-const publish = (type: string, data: unknown) =>
-  env().publish(CHECK_APP, 'pubsub', TOPIC, data, { metadata: { 'cloudevent.type': type } });
+/** Publishes an event as another service would: its type, and its id as the CloudEvent id too. */
+const publish = (type: string, id: string, data: unknown) =>
+  env().publish(CHECK_APP, 'pubsub', TOPIC, data, { metadata: { 'cloudevent.type': type, 'cloudevent.id': id } });
 
 /** Channels that delivered event `id`, in a fixed order. */
 function channelsFor(sent: ByChannel<SentRecord>, id: string): ChannelName[] {
@@ -38,32 +49,83 @@ const list = (channels: string[]) => (channels.length ? channels.join(', ') : 'n
 async function mustSubscribe(topic: string): Promise<{ deadLetterTopic?: string }> {
   const subscriptions = await env().subscriptions('notifier');
   const found = subscriptions.find((s) => s.pubsubname === 'pubsub' && s.topic === topic);
-  must(
-    found,
+  if (found) return found;
+  failWithCause(
+    CAUSES.noSubscription(topic),
     `The notifier's sidecar has no subscription to \`${topic}\` on \`pubsub\` (it has: ${describeSubscriptions(subscriptions)}). ` +
       (topic === TOPIC
-        ? 'Subscribe with server.pubsub.subscribeWithOptions before server.start().'
-        : 'The dead-letter topic is an ordinary topic: subscribe to it with server.pubsub.subscribe.'),
+        ? 'Look at the subscribeWithOptions call in notifier.ts: it must run before server.start().'
+        : 'The dead-letter topic is an ordinary topic: look for a subscription to it in notifier.ts.'),
   );
-  return found;
 }
 
-const deliveriesOf = (ds: DeliveryRecord[], id: string) => ds.filter((d) => d.topic === TOPIC && d.eventId === id);
+const deliveriesOf = (ds: DeliveryRecord[], id: string) => ds.filter((d) => d.topic === TOPIC && d.cloudEventId === id);
 const answers = (ds: DeliveryRecord[], id: string) => deliveriesOf(ds, id).map((d) => d.answer ?? 'nothing yet').join(', ') || 'none';
 
 /** Whether event `id` has arrived on the dead-letter topic (the check's own subscriber). */
-const deadLettered = (id: string) => env().probe(CHECK_APP).deliveries.some((d) => (d.data as { id?: unknown } | undefined)?.id === id);
+const deadLettered = (id: string) => env().probe(CHECK_APP).deliveries.some((d) => d.event.id === id);
+const recorded = (events: Stored[], id: string) => events.some((e) => typeof e.data === 'object' && e.data?.id === id);
 
-const RULE_ERROR =
-  'A routing rule that reads a field the event does not have (e.g. `event.data.priority` on an event without priority) ' +
-  'is an error, not false, and daprd then delivers the event to no route: guard it with has(event.data.priority).';
+/** `an order.confirmed event` (`a user.registered event`: by sound, not by letter). */
+const an = (type: string) => `${/^[aeio]/.test(type) ? 'an' : 'a'} ${type} event`;
+/** `An order.confirmed event (e1) was`, `A user.registered event (e2), ... were`. */
+const theseEvents = (events: { id: string; type: string }[]) => {
+  const text = events.map((e) => `${an(e.type)} (${e.id})`).join(', ');
+  return `${text[0]!.toUpperCase()}${text.slice(1)} ${events.length > 1 ? 'were' : 'was'}`;
+};
+
+/** Diagnoses behind many failures at once: the report states each once. */
+const CAUSES = {
+  noSubscription: (topic: string) => `no subscription to ${topic}`,
+  ruleError: 'a routing rule fails to evaluate on events without `priority`',
+  typeRules: 'the rules on the type match no event',
+  silentSuccess: 'a handler answers SUCCESS without sending anything',
+};
+const ruleError = (what: string) =>
+  failWithCause(
+    CAUSES.ruleError,
+    `${what} went straight to \`${DLQ}\` without reaching any of the notifier's routes: daprd could not pick a route. ` +
+      'A rule that reads a field the event does not have (`event.data.priority` on an event without priority) is an error, not false: ' +
+      'the event then goes to the dead-letter topic. Look at the first rule in subscribeWithOptions.',
+  );
+
+/**
+ * Names the shared mistake behind events that went wrong, when there is one: typed events that
+ * ended on the default route (no type rule matched), or events answered SUCCESS on a route that
+ * sends, without one send attempted (the handler failed before it sent: the SDK answers SUCCESS).
+ */
+async function diagnose(events: { id: string; type: string; want?: unknown[] }[], deliveries: DeliveryRecord[]): Promise<void> {
+  const unrouted = await api<Stored[]>('/unrouted');
+  const typed = events.filter((e) => e.type in EXPECTED && recorded(unrouted, e.id));
+  if (typed.length > 0) {
+    failWithCause(
+      CAUSES.typeRules,
+      `${theseEvents(typed)} recorded in GET /unrouted: they took the default route, no rule on the type matched. ` +
+        'The publisher sets the type with the metadata cloudevent.type: look at what your rules compare with it.',
+    );
+  }
+  const attempts = await api<ByChannel<AttemptRecord>>('/attempts');
+  const tried = (id: string) => CHANNELS.some((c) => (attempts[c] ?? []).some((a) => a.eventId === id));
+  const silent = events.filter((e) => {
+    const [first] = deliveriesOf(deliveries, e.id);
+    return first?.answer === 'SUCCESS' && !recorded(unrouted, e.id) && !tried(e.id) && (e.want ?? EXPECTED[e.type] ?? []).length > 0;
+  });
+  if (silent.length > 0) {
+    const [first] = deliveriesOf(deliveries, silent[0]!.id);
+    failWithCause(
+      CAUSES.silentSuccess,
+      `${theseEvents(silent)} answered SUCCESS (on route \`${first?.route}\`, for the first) without a single send attempted (GET /attempts). ` +
+        "The handler stopped before sending, and an error that escapes a handler is answered SUCCESS by the SDK: look at the notifier's output below, and at what the handler does before it sends.",
+    );
+  }
+}
 
 /**
  * Waits until the notifier has answered the first delivery of each event id on `notifications`.
  * An event that lands in the dead-letter topic without any delivery could not be routed: that ends
  * the wait at once.
  */
-async function answered(ids: string[], why: string): Promise<DeliveryRecord[]> {
+async function answered(ids: string[], what: string): Promise<DeliveryRecord[]> {
   const reached = (ds: DeliveryRecord[], id: string) => deliveriesOf(ds, id).some((d) => d.answer);
   const ds =
     (await eventually(
@@ -73,16 +135,25 @@ async function answered(ids: string[], why: string): Promise<DeliveryRecord[]> {
     ).catch(() => undefined)) ?? (await api<DeliveryRecord[]>('/deliveries'));
   const missing = ids.filter((id) => !reached(ds, id));
   const unroutable = missing.filter(deadLettered);
-  must(
-    unroutable.length === 0,
-    `${unroutable.join(', ')} went straight to \`${DLQ}\` without reaching any of the notifier's routes: daprd could not route ${unroutable.length > 1 ? 'them' : 'it'}. ${RULE_ERROR}`,
-  );
+  if (unroutable.length > 0) ruleError(`${what} (${unroutable.join(', ')})`);
   must(
     missing.length === 0,
-    `${missing.join(', ')} never reached the notifier (GET /deliveries) ${why}. Rules on the type read \`event.type == "order.confirmed"\` ` +
-      `(the publisher sets it with the metadata cloudevent.type). ${RULE_ERROR}`,
+    `${what} (${missing.join(', ')}) never reached the notifier within 5 s (GET /deliveries). ` +
+      'Look at the rules in subscribeWithOptions: the publisher sets the type with the metadata cloudevent.type, so it is `event.type`.',
   );
   return ds;
+}
+
+/** Sends and answers settle: waits until every given event is sent on `want`, or dead-lettered. */
+async function sentOn(id: string, want: ChannelName[], timeoutMs = 3000): Promise<ByChannel<SentRecord>> {
+  return (
+    (await eventually(
+      () => api<ByChannel<SentRecord>>('/sent'),
+      (sent) => want.every((c) => channelsFor(sent, id).includes(c)) || deadLettered(id),
+      () => '',
+      timeoutMs,
+    ).catch(() => undefined)) ?? (await api<ByChannel<SentRecord>>('/sent'))
+  );
 }
 
 const EXPECTED: Record<string, ChannelName[]> = {
@@ -96,8 +167,9 @@ describe('notifications', () => {
   test('each event type reaches exactly its channels', async () => {
     await mustSubscribe(TOPIC);
     const events = Object.keys(EXPECTED).map((type) => ({ type, id: `evt-${type}` }));
-    await Promise.all(events.map((e) => publish(e.type, { id: e.id, userId: 'ada', message: `a ${e.type} event` })));
-    await answered(events.map((e) => e.id), 'within 5 s of being published');
+    await Promise.all(events.map((e) => publish(e.type, e.id, { id: e.id, userId: 'ada', message: `a ${e.type} event` })));
+    const deliveries = await answered(events.map((e) => e.id), 'Events without priority');
+    await diagnose(events, deliveries);
     const sent = await api<ByChannel<SentRecord>>('/sent');
     const wrong = events
       .map((e) => ({ ...e, want: EXPECTED[e.type]!, got: channelsFor(sent, e.id) }))
@@ -105,203 +177,236 @@ describe('notifications', () => {
     must(
       wrong.length === 0,
       `Some event types went to the wrong channels (GET /sent): ${wrong
-        .map((e) => `${e.type} went to ${list(e.got)}, expected ${list(e.want)}`)
-        .join('; ')}. Check the rule for each type and the channels its handler sends on.`,
+        .map((e) => `${e.type} went to ${list(e.got)} on route \`${deliveriesOf(deliveries, e.id)[0]?.route}\` (answered ${answers(deliveries, e.id)}), expected ${list(e.want)}`)
+        .join('; ')}. Look at the rule for each type and the channels its route's handler sends on.`,
     );
   });
 
-  test('a high-priority event goes to every channel, SMS included', async () => {
+  test('a high-priority event goes to every channel, whatever its type', async () => {
     await mustSubscribe(TOPIC);
-    await publish('shipment.delayed', { id: 'evt-urgent', userId: 'ada', priority: 'high', message: 'your parcel is late' });
-    const [delivery] = deliveriesOf(await answered(['evt-urgent'], 'within 5 s'), 'evt-urgent');
-    const got = channelsFor(await api<ByChannel<SentRecord>>('/sent'), 'evt-urgent');
-    must(
-      got.join() === CHANNELS.join(),
-      `A shipment.delayed event with "priority": "high" went to ${list(got)} (on route \`${delivery?.route}\`), ` +
-        'expected email, sms, push. Is the priority rule first (the first rule that matches wins), and does its route send on every channel?',
-    );
-  });
-
-  test('a user who opted out of email gets no email', async () => {
-    await mustSubscribe(TOPIC);
+    // Each of these matches the priority rule: one of every type the task names (each matches a
+    // rule on its type as well, wherever that rule stands) and one that no type rule names.
+    const urgent = [
+      ...Object.keys(EXPECTED).map((type) => ({ type, id: `evt-urgent-${type}` })),
+      { type: 'account.locked', id: 'evt-urgent-other' },
+    ];
+    const normal = { type: 'order.confirmed', id: 'evt-low-priority' };
     await Promise.all([
-      publish('order.confirmed', { id: 'evt-optout-order', userId: 'bob', optOut: ['email'] }),
-      publish('user.registered', { id: 'evt-optout-welcome', userId: 'bob', optOut: ['email'] }),
+      ...urgent.map((e) => publish(e.type, e.id, { id: e.id, userId: 'ada', priority: 'high' })),
+      publish(normal.type, normal.id, { id: normal.id, userId: 'ada', priority: 'low' }),
     ]);
-    await answered(['evt-optout-order', 'evt-optout-welcome'], 'within 5 s');
+    const deliveries = await answered([...urgent, normal].map((e) => e.id), 'Events with a priority');
+    await diagnose([...urgent, normal], deliveries);
     const sent = await api<ByChannel<SentRecord>>('/sent');
-    const order = channelsFor(sent, 'evt-optout-order');
-    const welcome = channelsFor(sent, 'evt-optout-welcome');
+    const wrong = urgent.filter((e) => channelsFor(sent, e.id).join() !== CHANNELS.join());
     must(
-      order.join() === 'push' && welcome.length === 0,
-      `For a user with "optOut": ["email"], order.confirmed went to ${list(order)} (expected push only) and ` +
-        `user.registered went to ${list(welcome)} (expected no channel). Leave out the channels in the event's optOut.`,
+      wrong.length === 0,
+      `High-priority events went elsewhere than email, sms, push: ${wrong
+        .map((e) => `${e.type} went to ${list(channelsFor(sent, e.id))} (route \`${deliveriesOf(deliveries, e.id)[0]?.route}\`)`)
+        .join('; ')}. Rules are tried in order and the first match wins: look at where the priority rule stands, and what its route sends on.`,
+    );
+    const low = channelsFor(sent, normal.id);
+    must(
+      low.join() === 'email,push',
+      `An order.confirmed event with "priority": "low" went to ${list(low)} (route \`${deliveriesOf(deliveries, normal.id)[0]?.route}\`), expected email, push as for any order.confirmed. ` +
+        'Look at what the priority rule compares: only "high" is urgent.',
+    );
+  });
+
+  test('a user who opted out of a channel gets nothing on it', async () => {
+    await mustSubscribe(TOPIC);
+    // One case on every route, so that a route whose handler forgets the optOut is caught.
+    const cases = [
+      { type: 'order.confirmed', id: 'evt-optout-order', data: { optOut: ['email'] }, want: ['push'] },
+      { type: 'user.registered', id: 'evt-optout-welcome', data: { optOut: ['email'] }, want: [] },
+      { type: 'payment.failed', id: 'evt-optout-payment', data: { optOut: ['sms'] }, want: ['email'] },
+      { type: 'shipment.delayed', id: 'evt-optout-shipment', data: { optOut: ['push'] }, want: [] },
+      { type: 'payment.failed', id: 'evt-optout-urgent', data: { optOut: ['sms', 'push'], priority: 'high' }, want: ['email'] },
+    ];
+    await Promise.all(cases.map((c) => publish(c.type, c.id, { id: c.id, userId: 'bob', ...c.data })));
+    await diagnose(cases, await answered(cases.map((c) => c.id), 'Events with an optOut'));
+    const sent = await api<ByChannel<SentRecord>>('/sent');
+    const wrong = cases.filter((c) => channelsFor(sent, c.id).join() !== c.want.join());
+    must(
+      wrong.length === 0,
+      `Opted-out channels were used: ${wrong
+        .map((c) => `${c.data.priority ? 'a high-priority ' : ''}${c.type} with "optOut": ${JSON.stringify(c.data.optOut)} went to ${list(channelsFor(sent, c.id))}, expected ${list(c.want)}`)
+        .join('; ')}. Look at where each route's handler leaves out the channels in the event's optOut (every route, the priority route too).`,
     );
   });
 
   test('an event no rule matches takes the default route and is recorded', async () => {
     await mustSubscribe(TOPIC);
-    await publish('account.deleted', { id: 'evt-unrouted', userId: 'ada' });
-    const isRecorded = (events: { data: { id?: string } }[]) => events.some((e) => e.data?.id === 'evt-unrouted');
+    await publish('account.deleted', 'evt-unrouted', { id: 'evt-unrouted', userId: 'ada' });
     const unrouted = await eventually(
-      () => api<{ data: { id?: string } }[]>('/unrouted'),
-      // A 404 from a missing default handler counts as DROP: the event is dead-lettered at once.
-      (events) => isRecorded(events) || deadLettered('evt-unrouted'),
+      () => api<Stored[]>('/unrouted'),
+      // An event that reaches no handler is dropped, and with a deadLetterTopic it lands there at once.
+      (events) => recorded(events, 'evt-unrouted') || deadLettered('evt-unrouted'),
       () => '',
-    ).catch(() => api<{ data: { id?: string } }[]>('/unrouted'));
-    if (!isRecorded(unrouted)) {
+    ).catch(() => api<Stored[]>('/unrouted'));
+    if (!recorded(unrouted, 'evt-unrouted')) {
       const [delivery] = deliveriesOf(await api<DeliveryRecord[]>('/deliveries'), 'evt-unrouted');
+      if (!delivery && deadLettered('evt-unrouted')) ruleError('An account.deleted event (no rule matches it)');
       must(
         false,
         delivery?.answer === 'HTTP 404'
-          ? `An account.deleted event (no rule matches it) was posted to the default route \`${delivery.route}\`, which has no handler ` +
-              '(answered 404, which daprd treats as DROP). Set `default` next to `rules` and give that route a handler that calls unrouted.record(data).'
+          ? `An account.deleted event (no rule matches it) was posted to the default path \`${delivery.route}\`, which no handler serves. ` +
+              `The 404 is a DROP to daprd, so the event went to \`${DLQ}\` instead of being recorded. Look at the \`route\` option of subscribeWithOptions, and at the handlers registered with subscribeToRoute.`
           : delivery
             ? `An account.deleted event (no rule matches it) arrived on route \`${delivery.route}\` (answered ${delivery.answer}) but was not ` +
-                "recorded in GET /unrouted: the default route's handler should call unrouted.record(data)."
-            : deadLettered('evt-unrouted')
-              ? `An account.deleted event (no rule matches it) went straight to \`${DLQ}\` without reaching any route. ${RULE_ERROR}`
-              : 'An account.deleted event (no rule matches it) never reached the notifier within 5 s. Give the routes a `default` ' +
-                'and record what arrives there with unrouted.record(data).',
+                "recorded in GET /unrouted. Look at that route's handler."
+            : 'An account.deleted event (no rule matches it) never reached the notifier within 5 s. Look at the `route` option of subscribeWithOptions.',
       );
     }
     const got = channelsFor(await api<ByChannel<SentRecord>>('/sent'), 'evt-unrouted');
     must(got.length === 0, `The unrouted account.deleted event was also sent on ${list(got)}; the default route sends nothing.`);
   });
 
-  test('when the SMS sender fails, the handler answers RETRY', async () => {
+  test(RETRY_EXPECTATION, async () => {
     await mustSubscribe(TOPIC);
-    await publish('payment.failed', { id: 'evt-sms-down', userId: 'ada', failSms: true });
-    const [first] = deliveriesOf(await answered(['evt-sms-down'], 'within 5 s'), 'evt-sms-down');
+    await publish('payment.failed', 'evt-sms-down', { id: 'evt-sms-down', userId: 'ada', failSms: true });
+    const deliveries = await answered(['evt-sms-down'], 'A payment.failed event');
+    await diagnose([{ id: 'evt-sms-down', type: 'payment.failed' }], deliveries);
+    const [first] = deliveriesOf(deliveries, 'evt-sms-down');
     must(
       first?.answer === 'RETRY',
       `A payment.failed event whose SMS fails ("failSms": true) was answered ${first?.answer} on route \`${first?.route}\`, not RETRY. ` +
         (first?.answer === 'SUCCESS'
-          ? 'A handler that throws is answered SUCCESS by the SDK and the event is lost: catch the failed send and return DaprPubSubStatusEnum.RETRY.'
-          : 'Return DaprPubSubStatusEnum.RETRY when a send throws.'),
+          ? 'SUCCESS tells daprd the event was handled, so it is never tried again: look at what the handler does when channels[...].send throws (an error that escapes the handler is answered SUCCESS by the SDK).'
+          : 'Look at what the handler answers when channels[...].send throws.'),
     );
+    answersRetry = true;
   });
 
-  test('the Resiliency policy retries it exactly maxRetries times', async () => {
+  test(RETRIES_EXPECTATION, async () => {
     const policy = componentRetryPolicy(env().resources, 'pubsub', 'inbound');
     must(
       policy,
-      'No Resiliency resource retries deliveries from `pubsub`. In resources/resiliency.yaml, define a retry policy under ' +
-        'spec.policies.retries and name it in spec.targets.components.pubsub.inbound.retry.',
+      'No Resiliency resource retries deliveries from `pubsub`: look at resources/resiliency.yaml, at its apiVersion and kind, and at ' +
+        'where it names the policy (the component, the direction of deliveries to the app).',
     );
     must(
-      policy.maxRetries >= 1 && policy.maxRetries <= 5 && policy.intervalMs <= 500,
-      `The retry policy \`${policy.name}\` (${policy.file}) has maxRetries ${policy.maxRetries} and waits ${policy.intervalMs} ms: ` +
-        'use a short constant policy (duration 50ms, maxRetries 2) so that a failing event reaches the dead-letter topic quickly.',
+      policy.policy === 'constant' && policy.maxRetries === 2 && policy.intervalMs === 50,
+      `The retry policy \`${policy.name}\` (${policy.file}) is ${policy.policy} with maxRetries ${policy.maxRetries}, ${policy.intervalMs} ms apart; ` +
+        'the task asks for constant, 50ms apart, maxRetries 2. Look at the policy under spec.policies.retries.',
     );
-    const attempts = 1 + policy.maxRetries;
+    const [first] = deliveriesOf(await api<DeliveryRecord[]>('/deliveries'), 'evt-sms-down');
+    requires(first?.answer === 'RETRY', RETRY_EXPECTATION, 'The failing event was not answered RETRY, so daprd has nothing to retry.');
     // The dead letter marks the end of the retries. Without a dead-letter topic nothing marks it:
     // the wait then lasts the policy's whole schedule plus a margin, and the count is final too.
-    await env().probe(CHECK_APP).waitUntil(
-      (ds) => ds.some((d) => (d.data as { id?: string })?.id === 'evt-sms-down'),
-      policy.maxRetries * policy.intervalMs + 2000,
-    );
+    await env().probe(CHECK_APP).waitUntil(() => deadLettered('evt-sms-down'), 2 * 50 + 2000);
     const smsAttempts = ((await api<ByChannel<AttemptRecord>>('/attempts')).sms ?? []).filter((a) => a.eventId === 'evt-sms-down');
     const deliveries = deliveriesOf(await api<DeliveryRecord[]>('/deliveries'), 'evt-sms-down');
     must(
-      deliveries.length > 0,
-      'The failing payment.failed event never reached the notifier, so its retries cannot be counted (see the expectations above).',
-    );
-    must(
-      smsAttempts.length === attempts,
-      `The SMS sender was tried ${smsAttempts.length} time(s) for the failing payment.failed event (GET /attempts), ` +
-        `and the event was delivered ${deliveries.length} time(s); the policy \`${policy.name}\` (maxRetries ${policy.maxRetries}) means ${attempts}: ` +
-        'the first delivery plus one per retry. ' +
+      smsAttempts.length === 3 && deliveries.length === 3,
+      `The failing payment.failed event was delivered ${deliveries.length} time(s) and its SMS tried ${smsAttempts.length} time(s) (GET /deliveries, /attempts): ` +
+        'expected 3 each, the first delivery plus 2 retries. ' +
         (deliveries.length === 1
-          ? 'Only one delivery: is the policy under targets.components.pubsub.inbound, and does the handler answer RETRY?'
-          : 'Does each delivery try the SMS once?'),
+          ? 'Only one delivery: daprd did not apply the policy to deliveries from `pubsub`. Look at spec.targets in resources/resiliency.yaml.'
+          : 'Look at how often each delivery calls the SMS sender.'),
     );
   });
 
-  test('after the last retry the event is in notifications-dlq', async () => {
+  test(DLQ_EXPECTATION, async () => {
     const subscription = await mustSubscribe(TOPIC);
     if (await env().probe(CHECK_APP).waitUntil(() => deadLettered('evt-sms-down'), 2000)) return;
-    const answered = answers(await api<DeliveryRecord[]>('/deliveries'), 'evt-sms-down');
+    const deliveries = deliveriesOf(await api<DeliveryRecord[]>('/deliveries'), 'evt-sms-down');
+    requires(
+      deliveries[0]?.answer === 'RETRY',
+      RETRY_EXPECTATION,
+      `The failing payment.failed event was answered ${deliveries[0]?.answer ?? 'never'}, not RETRY, so its retries never ran out.`,
+    );
+    const answered = deliveries.map((d) => d.answer ?? 'nothing yet').join(', ');
     must(
       false,
       subscription.deadLetterTopic !== DLQ
         ? `The failing payment.failed event never reached \`${DLQ}\`: the subscription to \`${TOPIC}\` has ` +
-            (subscription.deadLetterTopic ? `deadLetterTopic \`${subscription.deadLetterTopic}\`. ` : 'no deadLetterTopic. ') +
-            `Set \`deadLetterTopic: '${DLQ}'\` in subscribeWithOptions; without one, on Redis, the event is acknowledged and lost.`
+            (subscription.deadLetterTopic ? `deadLetterTopic \`${subscription.deadLetterTopic}\`. ` : 'no deadLetterTopic, so on Redis the event was acknowledged and lost. ') +
+            'Look at the options of subscribeWithOptions.'
         : `The failing payment.failed event never reached \`${DLQ}\`. The notifier answered its deliveries: ${answered}. ` +
             'Only an event whose retries run out (RETRY) or that is dropped (DROP) is dead-lettered; SUCCESS means done.',
     );
   });
 
   test('the dead-letter consumer records it', async () => {
+    requires(deadLettered('evt-sms-down'), DLQ_EXPECTATION, `The failing payment.failed event never reached \`${DLQ}\`, so there was nothing to record.`);
     await mustSubscribe(DLQ);
-    must(
-      deadLettered('evt-sms-down'),
-      `The failing payment.failed event never reached \`${DLQ}\` (see the expectation above), so there was nothing for the dead-letter consumer to record.`,
-    );
     await eventually(
-      () => api<{ data: { id?: string } }[]>('/dead-letters'),
-      (events) => events.some((e) => e.data?.id === 'evt-sms-down'),
-      () => `The failing payment.failed event was not recorded in GET /dead-letters: the handler of \`${DLQ}\` should call deadLetters.record(data).`,
+      () => api<Stored[]>('/dead-letters'),
+      (events) => recorded(events, 'evt-sms-down'),
+      () => `The failing payment.failed event reached \`${DLQ}\` but is not in GET /dead-letters. Look at the handler of your \`${DLQ}\` subscription.`,
       3000,
     );
   });
 
-  test('an SMS that fails once is sent on the retry', async () => {
+  test('a send that fails once, on any channel, is sent on the retry', async () => {
     await mustSubscribe(TOPIC);
-    const armed = await postJson(`${env().app('notifier').appUrl}/channels/sms/fail-next`, { count: 1 });
-    must(armed.status < 300, `POST /channels/sms/fail-next answered ${armed.status}: ${armed.text}`);
-    await publish('payment.failed', { id: 'evt-sms-flaky', userId: 'ada' });
-    const smsSent = (sent: ByChannel<SentRecord>) => (sent.sms ?? []).some((s) => s.eventId === 'evt-sms-flaky');
-    const sent = await eventually(
-      () => api<ByChannel<SentRecord>>('/sent'),
-      (sent) => smsSent(sent) || deadLettered('evt-sms-flaky'),
-      () => '',
-      3000,
-    ).catch(() => api<ByChannel<SentRecord>>('/sent'));
-    if (!smsSent(sent)) {
+    // One channel at a time: fail-next fails the next send on that channel, whichever event it is for.
+    const cases: { channel: ChannelName; type: string; id: string }[] = [
+      { channel: 'email', type: 'order.confirmed', id: 'evt-email-flaky' },
+      { channel: 'sms', type: 'payment.failed', id: 'evt-sms-flaky' },
+      { channel: 'push', type: 'shipment.delayed', id: 'evt-push-flaky' },
+    ];
+    for (const { channel, type, id } of cases) {
+      const armed = await postJson(`${env().app('notifier').appUrl}/channels/${channel}/fail-next`, { count: 1 });
+      must(armed.status < 300, `POST /channels/${channel}/fail-next answered ${armed.status}: ${armed.text}`);
+      await publish(type, id, { id, userId: 'ada' });
+      const want = EXPECTED[type]!;
+      const sent = await sentOn(id, want);
+      const got = channelsFor(sent, id);
+      if (got.join() === want.join()) continue;
       const ds = await api<DeliveryRecord[]>('/deliveries');
+      const mine = deliveriesOf(ds, id);
+      if (mine.length === 0 && deadLettered(id)) ruleError(an(type).replace(/^a/, 'A'));
+      await diagnose([{ id, type }], ds);
+      requires(answersRetry || mine[0]?.answer !== 'SUCCESS', RETRY_EXPECTATION, `The event whose ${channel} send failed was answered SUCCESS, so it was never tried again.`);
+      requires(
+        !(mine.length === 1 && mine[0]?.answer === 'RETRY'),
+        RETRIES_EXPECTATION,
+        `The event whose ${channel} send failed was answered RETRY, but daprd never delivered it again.`,
+      );
       must(
         false,
-        deliveriesOf(ds, 'evt-sms-flaky').length === 0
-          ? `A payment.failed event never reached the notifier. ${RULE_ERROR}`
-          : 'A payment.failed event whose first SMS send failed (POST /channels/sms/fail-next) was never sent by SMS; the notifier ' +
-              `answered its deliveries: ${answers(ds, 'evt-sms-flaky')}. The first answer should be RETRY, and the retry policy should ` +
-              'deliver it again, when the SMS goes through.',
+        `${an(type).replace(/^a/, 'A')} whose first ${channel} send failed (POST /channels/${channel}/fail-next) went to ${list(got)}, expected ${list(want)}; ` +
+          `the notifier answered its deliveries: ${answers(ds, id)}. A failed send must end in RETRY, so that the retry sends it: ` +
+          'look at what the handler does when one of its sends throws.',
       );
     }
-    must(
-      channelsFor(sent, 'evt-sms-flaky').join() === 'email,sms',
-      `After its retry, the event went to ${list(channelsFor(sent, 'evt-sms-flaky'))}, expected email, sms.`,
-    );
   });
 
-  test('a malformed payload is dropped at once (DROP), not retried', async () => {
+  test('a malformed event is dropped at once (DROP), not retried', async () => {
     const { deadLetterTopic } = await mustSubscribe(TOPIC);
-    await publish('order.confirmed', { id: 'evt-malformed', note: 'this event has no userId' });
-    const [first] = deliveriesOf(await answered(['evt-malformed'], 'within 5 s'), 'evt-malformed');
-    const why: Record<string, string> = {
-      RETRY: 'No retry can fix a malformed event: retrying only delays it.',
-      SUCCESS: 'SUCCESS acknowledges it and it is gone without a trace.',
-    };
-    must(
-      first?.answer === 'DROP',
-      `An order.confirmed event without a userId was answered ${first?.answer}, not DROP. ${why[first?.answer ?? ''] ?? 'Any error status is retried.'} ` +
-        'Return DaprPubSubStatusEnum.DROP when parseNotification(data) gives undefined.',
-    );
+    const cases = [
+      { id: 'evt-malformed', data: { id: 'evt-malformed', note: 'this event has no userId' } as unknown, what: 'An order.confirmed event without a userId' },
+      { id: 'evt-not-json', data: 'not JSON at all', what: 'An order.confirmed event whose data is not JSON' },
+    ];
+    await Promise.all(cases.map((c) => publish('order.confirmed', c.id, c.data)));
+    const ds = await answered(cases.map((c) => c.id), 'Malformed events');
+    await diagnose(cases.map((c) => ({ id: c.id, type: 'order.confirmed' })).filter((c) => c.id === 'evt-malformed'), ds);
+    for (const c of cases) {
+      const [first] = deliveriesOf(ds, c.id);
+      const why: Record<string, string> = {
+        RETRY: 'No retry can fix a malformed event: retrying only delays it.',
+        SUCCESS: 'SUCCESS acknowledges it and it is gone without a trace.',
+      };
+      must(
+        first?.answer === 'DROP',
+        `${c.what} was answered ${first?.answer}, not DROP. ${why[first?.answer ?? ''] ?? 'Any error status is retried.'} ` +
+          'Look at what the handler does when parseNotification(data) gives undefined, before it sends anything.',
+      );
+    }
     // With a dead-letter topic, daprd forwards a DROP there at once, and its arrival means daprd is
     // done with the event. Without one nothing marks the end: wait out one retry interval (short:
     // a DROP is not retried, so no second delivery should come).
     const retryMs = componentRetryPolicy(env().resources, 'pubsub', 'inbound')?.intervalMs ?? 0;
-    const arrived = await env().probe(CHECK_APP).waitUntil(
-      () => deadLettered('evt-malformed'),
-      deadLetterTopic === DLQ ? 2000 : Math.min(retryMs, 500) + 500,
-    );
-    const count = deliveriesOf(await api<DeliveryRecord[]>('/deliveries'), 'evt-malformed').length;
-    must(count === 1, `The malformed event was delivered ${count} times; a DROP is never retried.`);
-    must(
-      arrived || deadLetterTopic !== DLQ,
-      `The dropped event did not reach \`${DLQ}\`, though the subscription has it as deadLetterTopic: daprd should forward a DROP there at once.`,
-    );
+    for (const c of cases) {
+      const arrived = await env().probe(CHECK_APP).waitUntil(() => deadLettered(c.id), deadLetterTopic === DLQ ? 2000 : Math.min(retryMs, 500) + 500);
+      const count = deliveriesOf(await api<DeliveryRecord[]>('/deliveries'), c.id).length;
+      must(count === 1, `${c.what} was delivered ${count} times; a DROP is never retried.`);
+      must(
+        arrived || deadLetterTopic !== DLQ,
+        `${c.what} was dropped but did not reach \`${DLQ}\`, though the subscription has it as deadLetterTopic: daprd should forward a DROP there at once.`,
+      );
+    }
   });
 });

@@ -1,53 +1,116 @@
-// Grades exercises/04-pubsub/publish-order: the checkout service publishes each order it is given.
+// Grades exercises/04-pubsub/publish-order: the checkout service publishes each order it is given,
+// as a JSON object, with its CloudEvent type and id set, and answers an error when the publish fails.
+// The failure is forced: the run's Redis refuses XADD (redis-faults.ts), so the real daprd answers
+// the SDK with a real error.
 import { describe, test } from 'vitest';
+import type { Delivery } from '../lib/exercise.js';
 import { useExercise } from '../lib/exercise.js';
-import { deliveredWithin, must, postJson } from '../lib/expect.js';
+import { failWithCause, must, postJson, requires } from '../lib/expect.js';
+import { useRedisFaults } from '../lib/redis-faults.js';
+import { useRedisStreams } from '../lib/redis-streams.js';
 
 const env = useExercise({
   probes: [{ appId: 'order-watcher', probe: [{ pubsubname: 'pubsub', topic: 'orders' }] }],
 });
+const streams = useRedisStreams(env);
+const faults = useRedisFaults(env);
 
-const order = { orderId: 'order-1001', customer: 'ada', total: 42.5 };
+const PUBLISHED = 'an order posted to /orders is published to the orders topic';
+const orders = [
+  { orderId: 'order-1001', customer: 'ada', total: 42.5 },
+  { orderId: 'order-1002', customer: 'bob', total: 7 },
+];
+const refused = { orderId: 'order-1003', customer: 'cy', total: 3 };
+
+const idOf = (data: unknown) => (data as { orderId?: unknown } | null)?.orderId;
+const arrivals = () => env().probe('order-watcher').on('orders');
+const postedIds = orders.map((o) => o.orderId);
+// daprd re-encodes JSON data (its keys come out sorted): compare field by field.
+const sameFields = (data: unknown, sent: Record<string, unknown>) =>
+  typeof data === 'object' && data !== null && !Array.isArray(data) &&
+  Object.keys(data).length === Object.keys(sent).length &&
+  Object.entries(sent).every(([k, v]) => (data as Record<string, unknown>)[k] === v);
+
+let published = false;
+
+/** Both of daprd's defaults kept: no `cloudevent.*` metadata reached it with the publish. */
+function mustHaveOverriddenSomething(deliveries: Delivery[]): void {
+  const untouched = deliveries.every((d) => d.event.type === 'com.dapr.event.sent' && !postedIds.includes(String(d.event.id)));
+  if (untouched) failWithCause('no CloudEvent metadata reached the sidecar', messages.noMetadata);
+}
 
 describe('publish-order', () => {
-  test('an order posted to /orders is published to the orders topic', async () => {
-    const answer = await postJson(`${env().app('checkout').appUrl}/orders`, order);
-    must(answer.status < 300, `POST /orders answered ${answer.status}: ${answer.text}`);
-    await deliveredWithin(
-      env().probe('order-watcher'),
-      (d) => d.some((x) => x.topic === 'orders'),
-      'Nothing arrived on the `orders` topic of `pubsub` after POST /orders. Does publishOrder call client.pubsub.publish?',
-    );
+  test(PUBLISHED, async () => {
+    for (const order of orders) {
+      const answer = await postJson(`${env().app('checkout').appUrl}/orders`, order);
+      must(answer.status < 300, messages.postFailed(order.orderId, answer.status, answer.text));
+    }
+    // What the events carry is for the next expectations: here, that one arrived per order.
+    const all = await env().probe('order-watcher').waitUntil(() => arrivals().length >= orders.length, 10_000);
+    must(all, messages.notArrived(arrivals().length));
+    published = true;
   });
 
   test('the order arrives as a JSON object, not a string', () => {
-    const [delivery] = env().probe('order-watcher').on('orders');
-    must(delivery, 'No order arrived, so its content cannot be checked.');
-    must(
-      delivery.event.datacontenttype === 'application/json' && typeof delivery.data === 'object',
-      `The event's data arrived as ${delivery.event.datacontenttype} (${typeof delivery.data}). Publish the order object itself, not JSON.stringify(order).`,
-    );
-    must(
-      (delivery.data as { orderId?: string }).orderId === order.orderId,
-      `The event's data is ${JSON.stringify(delivery.data)}, not the order that was posted.`,
-    );
+    requires(published, PUBLISHED, messages.nothingToRead('content'));
+    for (const d of arrivals()) {
+      must(typeof d.data === 'object' && d.data !== null, messages.notAnObject(String(d.event.datacontenttype), typeof d.data));
+      const sent = orders.find((o) => o.orderId === idOf(d.data));
+      must(sent && sameFields(d.data, sent), messages.notTheOrder(d.data));
+    }
   });
 
   test('its CloudEvent type is order.created', () => {
-    const [delivery] = env().probe('order-watcher').on('orders');
-    must(delivery, 'No order arrived, so its type cannot be checked.');
-    must(
-      delivery.event.type === 'order.created',
-      `The CloudEvent type is \`${String(delivery.event.type)}\`. Set it with the publish metadata \`cloudevent.type\`.`,
-    );
+    requires(published, PUBLISHED, messages.nothingToRead('type'));
+    const deliveries = arrivals();
+    mustHaveOverriddenSomething(deliveries);
+    for (const d of deliveries) must(d.event.type === 'order.created', messages.wrongType(String(d.event.type)));
   });
 
   test('its CloudEvent id is the order id', () => {
-    const [delivery] = env().probe('order-watcher').on('orders');
-    must(delivery, 'No order arrived, so its id cannot be checked.');
+    requires(published, PUBLISHED, messages.nothingToRead('id'));
+    const deliveries = arrivals();
+    mustHaveOverriddenSomething(deliveries);
+    const ids = deliveries.map((d) => String(d.event.id));
     must(
-      delivery.event.id === order.orderId,
-      `The CloudEvent id is \`${String(delivery.event.id)}\`, not \`${order.orderId}\`. Set it with the publish metadata \`cloudevent.id\`.`,
+      ids.length === postedIds.length && postedIds.every((id) => ids.includes(id)),
+      messages.wrongIds(ids, postedIds),
     );
   });
+
+  test('a publish that fails makes POST /orders answer an error', async () => {
+    requires(published, PUBLISHED, messages.cannotFail);
+    const answer = await faults().during('publishes', () => postJson(`${env().app('checkout').appUrl}/orders`, refused));
+    const onTopic = (await streams().events('orders')).some((e) => idOf(e.data) === refused.orderId);
+    must(!onTopic, messages.notRefused);
+    must(answer.status >= 400, messages.failureHidden(answer.status));
+  });
 });
+
+const messages = {
+  postFailed: (orderId: string, status: number, text: string) =>
+    `POST /orders with order ${orderId} answered ${status}: ${text}. checkout answers 500 when publishOrder throws: read the error above.`,
+  notArrived: (count: number) =>
+    `After two orders were posted to /orders, ${count === 0 ? 'nothing' : `only ${count} event`} arrived on the \`orders\` topic of \`pubsub\`.`,
+  nothingToRead: (what: string) => `No order arrived on \`orders\`, so its ${what} cannot be checked.`,
+  notAnObject: (contentType: string, type: string) =>
+    `An order arrived as ${contentType} (the subscriber's data is a ${type}), not as a JSON object. ` +
+    'Look at the value you give publish: the SDK sends an object as JSON, and a string as text.',
+  notTheOrder: (data: unknown) =>
+    `An event on \`orders\` carried ${JSON.stringify(data)}, not an order as it was posted. Look at what you give publish as its data.`,
+  noMetadata:
+    'Neither the CloudEvent type nor the id was overridden: daprd received no `cloudevent.*` metadata with the publish. ' +
+    "Look at how you pass the options, publish's fourth argument: compare their shape with the SDK's types (PubSubPublishOptions).",
+  wrongType: (type: string) =>
+    type === 'com.dapr.event.sent'
+      ? "An order's CloudEvent type is daprd's default, `com.dapr.event.sent`: the publish set no type. Look at the metadata you publish with."
+      : `An order's CloudEvent type is \`${type}\`, not \`order.created\`. Look at the value you set it to.`,
+  wrongIds: (ids: string[], orderIds: string[]) =>
+    `The events' CloudEvent ids are ${ids.map((i) => `\`${i}\``).join(', ')}, not the orderIds ${orderIds.map((i) => `\`${i}\``).join(', ')}. ` +
+    'Look at the metadata key you set the id with, and at its value.',
+  cannotFail: 'No order was published, so what happens when a publish fails cannot be checked.',
+  notRefused: 'The check made Redis refuse publishes, yet the order reached the topic: the check could not inject its failure.',
+  failureHidden: (status: number) =>
+    `While Redis refused every publish (the check's fault; daprd answered the SDK 500), POST /orders answered ${status}: ` +
+    'the order was lost and the caller was told it went through. Look at what publish returns over HTTP, and what publishOrder does with it.',
+};

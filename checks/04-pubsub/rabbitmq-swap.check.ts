@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'vitest';
 import { useExercise } from '../lib/exercise.js';
-import { eventually, getJson, must } from '../lib/expect.js';
+import { eventually, getJson, must, requires } from '../lib/expect.js';
 import { describeComponents } from '../lib/metadata.js';
 import { useRabbitMQ } from '../lib/rabbitmq.js';
 
@@ -18,22 +18,50 @@ const env = useExercise({
   env: { ORDERS_TOPIC: topic },
 });
 
+const FILE = 'resources/pubsub.yaml';
+const IS_RABBITMQ = 'the pubsub component is pubsub.rabbitmq';
 const orders = [1, 2, 3].map((n) => ({ orderId: `rmq-${n}`, total: 10 * n }));
+let rabbit = false;
+
+/**
+ * True when `url` names the task's RabbitMQ: amqp, localhost or 127.0.0.1, port 5672, user and
+ * password guest (or none given: guest is the AMQP client's default), the default vhost.
+ */
+function isTheTasksBroker(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  const credentials = u.username === '' ? u.password === '' : u.username === 'guest' && u.password === 'guest';
+  return (
+    u.protocol === 'amqp:' &&
+    ['localhost', '127.0.0.1'].includes(u.hostname) &&
+    ['', '5672'].includes(u.port) &&
+    credentials &&
+    ['', '/'].includes(u.pathname)
+  );
+}
 
 describe('rabbitmq-swap', () => {
-  test('the pubsub component is pubsub.rabbitmq', async () => {
+  test(IS_RABBITMQ, async () => {
     const components = await env().components('order-subscriber');
     const pubsub = components.find((c) => c.name === 'pubsub');
-    must(
-      pubsub,
-      `The subscriber's sidecar has no component named \`pubsub\` (its /v1.0/metadata lists: ${describeComponents(components)}). ` +
-        'The subscriber uses that name: keep `metadata.name: pubsub`.',
-    );
-    must(
-      pubsub.type === 'pubsub.rabbitmq',
-      `The component \`pubsub\` is still \`${pubsub.type}\`. Set \`spec.type: pubsub.rabbitmq\` and replace its metadata with ` +
-        '`connectionString: amqp://guest:guest@localhost:5672`.',
-    );
+    must(pubsub, messages.noPubsub(describeComponents(components)));
+    must(pubsub.type === 'pubsub.rabbitmq', messages.stillOther(pubsub.type));
+    rabbit = true;
+  });
+
+  test('it connects with connectionString amqp://guest:guest@localhost:5672', () => {
+    requires(rabbit, IS_RABBITMQ, messages.notRabbit);
+    const doc = env().resources.find((r) => r.file === FILE && r.doc.kind === 'Component')?.doc;
+    const items = ((doc?.spec as { metadata?: { name?: string; value?: unknown }[] } | undefined)?.metadata ?? []);
+    const value = (name: string) => items.find((m) => m.name === name)?.value;
+    must(value('host') === undefined || value('connectionString') !== undefined, messages.onlyHost);
+    must(value('connectionString') !== undefined, messages.noConnectionString(items.map((m) => String(m.name))));
+    must(isTheTasksBroker(String(value('connectionString'))), messages.otherBroker(String(value('connectionString'))));
+    must(value('host') === undefined, messages.deprecatedHost);
   });
 
   test('orders published to pubsub reach the subscriber, each once', async () => {
@@ -42,13 +70,32 @@ describe('rabbitmq-swap', () => {
     const received = await eventually(
       () => getJson<{ orderId?: string }[]>(`${env().app('order-subscriber').appUrl}/received`),
       (list) => orders.every((o) => ids(list).includes(o.orderId)),
-      (list) =>
-        `The subscriber received ${JSON.stringify(ids(list))} of the orders ${JSON.stringify(ids(orders))} published to ` +
-        `\`${topic}\` (GET /received). Is the component's connectionString amqp://guest:guest@localhost:5672?`,
+      (list) => messages.missed(ids(list)),
+      10_000,
     );
-    must(
-      received.length === orders.length,
-      `The subscriber received ${received.length} orders for the ${orders.length} published: ${JSON.stringify(ids(received))}.`,
-    );
+    must(received.length === orders.length, messages.duplicates(ids(received)));
   });
 });
+
+const messages = {
+  noPubsub: (listed: string) =>
+    `The subscriber's sidecar has no component named \`pubsub\` (its /v1.0/metadata lists: ${listed}). ` +
+    'The subscriber uses that name: look at `metadata.name`.',
+  stillOther: (type: string) => `The component \`pubsub\` is \`${type}\`, not RabbitMQ's pub/sub component. Look at \`spec.type\`.`,
+  notRabbit: 'The component is not RabbitMQ yet, so how it connects to RabbitMQ cannot be checked.',
+  noConnectionString: (names: string[]) =>
+    `${FILE} has no \`connectionString\` entry (its spec.metadata has: ${names.join(', ') || 'nothing'}). Without one the component ` +
+    'quietly falls back to a default address, which happened to work here. Look at how the RabbitMQ component is told where the broker is.',
+  onlyHost:
+    `${FILE} gives the broker's address in \`host\`, the deprecated name of the entry the task asks for. Look at the entries under spec.metadata.`,
+  otherBroker: (url: string) =>
+    `The connectionString is \`${url}\`, not the task's RabbitMQ (localhost, port 5672, user and password guest). Look at each part of the URL.`,
+  deprecatedHost:
+    `${FILE} still has a \`host\` entry beside connectionString. RabbitMQ's component reads connectionString; \`host\` is its deprecated name. ` +
+    'Look at the entries under spec.metadata.',
+  missed: (got: (string | undefined)[]) =>
+    `The subscriber received ${JSON.stringify(got)} of the orders ${JSON.stringify(orders.map((o) => o.orderId))} published to ` +
+    `\`${topic}\` (GET /received). Look at the connectionString, and at the sidecar's log below.`,
+  duplicates: (got: (string | undefined)[]) =>
+    `The subscriber received ${got.length} orders for the ${orders.length} published: ${JSON.stringify(got)}. Each should arrive once.`,
+};

@@ -2,7 +2,7 @@
 // `orders` to the right path of the order router, by CloudEvent type and by a field of the data.
 import { describe, test } from 'vitest';
 import { useExercise } from '../lib/exercise.js';
-import { getJson, must } from '../lib/expect.js';
+import { failWithCause, getJson, must } from '../lib/expect.js';
 import { describeSubscriptions } from '../lib/metadata.js';
 import { useRedisStreams } from '../lib/redis-streams.js';
 
@@ -18,13 +18,19 @@ interface Arrival {
   orderId?: string;
 }
 
-// One event per rule, each with its own orderId and the path it must reach.
+// One event per line of the task's table, each with its own orderId and the path it must reach,
+// plus an order.created of each other priority the task names (only "high" is a priority order, so
+// a rule that tests `!= "normal"` is caught), and high-priority events of other types: `priority`
+// alone does not make an event a priority order.
 const events = {
   created: { type: 'order.created', data: { orderId: 'rr-created', priority: 'normal' }, path: '/orders/created' },
   priority: { type: 'order.created', data: { orderId: 'rr-rush', priority: 'high' }, path: '/orders/priority' },
+  low: { type: 'order.created', data: { orderId: 'rr-low', priority: 'low' }, path: '/orders/created' },
   plain: { type: 'order.created', data: { orderId: 'rr-plain' }, path: '/orders/created' },
   cancelled: { type: 'order.cancelled', data: { orderId: 'rr-cancelled' }, path: '/orders/cancelled' },
   other: { type: 'order.shipped', data: { orderId: 'rr-shipped' }, path: '/orders/other' },
+  cancelledRush: { type: 'order.cancelled', data: { orderId: 'rr-cancelled-rush', priority: 'high' }, path: '/orders/cancelled' },
+  otherRush: { type: 'order.shipped', data: { orderId: 'rr-shipped-rush', priority: 'high' }, path: '/orders/other' },
 };
 type EventName = keyof typeof events;
 
@@ -38,15 +44,13 @@ let routed: Promise<Arrival[]> | undefined;
 function routeAll(): Promise<Arrival[]> {
   routed ??= (async () => {
     const subscriptions = await env().subscriptions('order-router');
-    must(
-      subscriptions.some((s) => s.pubsubname === 'pubsub' && s.topic === 'orders'),
-      `daprd runs no subscription to \`orders\` for the order router (its /v1.0/metadata lists: ${describeSubscriptions(subscriptions)}). ` +
-        'Write resources/subscription.yaml: a Subscription with `apiVersion: dapr.io/v2alpha1`, `pubsubname: pubsub` and `topic: orders`.',
-    );
+    if (!subscriptions.some((s) => s.pubsubname === 'pubsub' && s.topic === 'orders')) {
+      failWithCause('no subscription to orders', messages.notSubscribed(describeSubscriptions(subscriptions)));
+    }
     for (const { type, data } of Object.values(events)) {
       await env().publish('order-source', 'pubsub', 'orders', data, { metadata: { 'cloudevent.type': type } });
     }
-    await streams().consumed('orders', 'order-router');
+    await streams().consumed('orders', 'order-router', 10_000);
     return getJson<Arrival[]>(`${env().app('order-router').appUrl}/received`);
   })();
   return routed;
@@ -69,63 +73,91 @@ async function unguardedRead(type: string, data: Record<string, unknown>): Promi
   return undefined;
 }
 
-/** Fails unless the event named arrived exactly once, on its own path; `lost` explains a missing one. */
+const DEFAULT = '/orders/other';
+
+/**
+ * Fails unless the event named arrived exactly once, on its own path; `lost` explains a missing
+ * one. A mistake that sends several events astray (no rule matches anything, no default route, one
+ * rule's wrong path) is one diagnosis, reported once for every expectation it fails.
+ */
 async function mustArriveAt(name: EventName, lost: string, wrongPath?: (path: string) => string | undefined): Promise<void> {
   const { type, data, path } = events[name];
   const what = `The ${type} event ${JSON.stringify(data)}`;
-  const arrivals = (await routeAll()).filter((a) => a.orderId === data.orderId);
+  const all = await routeAll();
+  const arrivals = all.filter((a) => a.orderId === data.orderId);
   if (arrivals.length === 0) {
     const rule = await unguardedRead(type, data);
-    must(
-      !rule,
-      `${what} never reached the router: the rule ${rule} reads a field this event does not have. That is an error (\`no such key\`), ` +
-        'not `false`: daprd does not try the next rule, the delivery fails and the event is lost. Test the field first: `has(event.data.priority) && ...`.',
-    );
+    if (rule) failWithCause("a rule reads a field some events lack", messages.unguarded(what, rule));
+    if (path === DEFAULT) failWithCause('no default route', messages.noDefault(all.some((a) => a.path === DEFAULT)));
   }
   must(arrivals.length > 0, `${what} never reached the router. ${lost}`);
   const paths = arrivals.map((a) => a.path);
-  must(
-    arrivals.length === 1,
-    `${what} reached the router ${arrivals.length} times (${paths.join(', ')}). A subscription sends each event to one path: is there more than one Subscription to \`orders\`?`,
-  );
-  must(
-    paths[0] === path,
-    `${what} arrived at ${paths[0]} instead of ${path}. ${wrongPath?.(paths[0]!) ?? 'Check the `match` and `path` of its rule.'}`,
-  );
+  must(arrivals.length === 1, messages.severalTimes(what, paths));
+  if (paths[0] === path) return;
+  if (all.length === Object.keys(events).length && all.every((a) => a.path === DEFAULT)) failWithCause('no rule matched any event', messages.noRuleMatched);
+  const why = wrongPath?.(paths[0]!);
+  if (why) must(false, `${what} arrived at ${paths[0]} instead of ${path}. ${why}`);
+  failWithCause(`${type} events at ${paths[0]}`, messages.wrongPath(type, paths[0]!, path));
 }
 
 describe('routing-rules', () => {
   test('an order.created event reaches /orders/created', async () => {
-    await mustArriveAt(
-      'created',
-      'Is there a rule `event.type == "order.created"` with `path: /orders/created`? Rules go under `spec.routes.rules`.',
-    );
+    await mustArriveAt('created', messages.noRuleFor('order.created', '/orders/created'));
   });
 
   test('a high-priority order.created event reaches /orders/priority, not /orders/created', async () => {
-    await mustArriveAt(
-      'priority',
-      'Is there a rule for `event.data.priority == "high"` with `path: /orders/priority`?',
-      (path) =>
-        path === '/orders/created'
-          ? 'Rules are tried from top to bottom and the first one that matches wins: the high-priority rule must come before the general `order.created` rule.'
-          : undefined,
+    await mustArriveAt('priority', messages.noPriorityRule, (path) => (path === '/orders/created' ? messages.firstMatchWins : undefined));
+  });
+
+  test('a low-priority order.created event reaches /orders/created', async () => {
+    await mustArriveAt('low', messages.noRuleFor('order.created', '/orders/created'), (path) =>
+      path === '/orders/priority' ? messages.onlyHigh : undefined,
     );
   });
 
   test('an order.created event without a priority field still reaches /orders/created', async () => {
-    await mustArriveAt('plain', 'Is the rule `event.type == "order.created"` (path /orders/created) there?');
+    await mustArriveAt('plain', messages.noRuleFor('order.created', '/orders/created'));
   });
 
   test('an order.cancelled event reaches /orders/cancelled', async () => {
-    await mustArriveAt('cancelled', 'Is there a rule `event.type == "order.cancelled"` with `path: /orders/cancelled`?');
+    await mustArriveAt('cancelled', messages.noRuleFor('order.cancelled', '/orders/cancelled'));
   });
 
   test('an event that matches no rule reaches the default route /orders/other', async () => {
-    await mustArriveAt(
-      'other',
-      'An event that matches no rule goes to `spec.routes.default`; without a default, daprd acknowledges it and drops it without a word. ' +
-        'Set `default: /orders/other` under `spec.routes`.',
-    );
+    await mustArriveAt('other', '');
+  });
+
+  test('a high-priority event of another type is routed by its type, not to /orders/priority', async () => {
+    const priorityOnly = (path: string) => (path === '/orders/priority' ? messages.priorityWithoutType : undefined);
+    await mustArriveAt('cancelledRush', messages.noRuleFor('order.cancelled', '/orders/cancelled'), priorityOnly);
+    await mustArriveAt('otherRush', '', priorityOnly);
   });
 });
+
+const messages = {
+  notSubscribed: (listed: string) =>
+    `daprd runs no subscription to \`orders\` for the order router (its /v1.0/metadata lists: ${listed}). ` +
+    'Look at resources/subscription.yaml: its apiVersion, `pubsubname` and `topic`.',
+  unguarded: (what: string, rule: string) =>
+    `${what} never reached the router: the rule ${rule} reads a field this event does not have. That is an error (\`no such key\`), ` +
+    'not `false`: daprd does not try the next rule, and the event is lost. Look at how that rule makes sure the field is there before reading it.',
+  severalTimes: (what: string, paths: string[]) =>
+    `${what} reached the router ${paths.length} times (${paths.join(', ')}). A subscription sends each event to one path: ` +
+    'look for more than one Subscription to `orders` in resources/.',
+  wrongPath: (type: string, actual: string, expected: string) =>
+    `\`${type}\` events arrived at ${actual} instead of ${expected}. Look at the \`match\` and the \`path\` of the rule meant for them.`,
+  noRuleMatched:
+    `Every event arrived at the default route ${'/orders/other'}: no rule matched any of them. ` +
+    'Look at what your rules compare: where does the type the publisher set end up in the CloudEvent?',
+  noRuleFor: (type: string, path: string) => `Look for a rule that matches \`${type}\` events and sends them to ${path}, under \`spec.routes.rules\`.`,
+  noPriorityRule: 'Look for a rule that matches high-priority `order.created` events and sends them to /orders/priority.',
+  onlyHigh: 'Only an order.created event whose priority is "high" is a priority order: look at what your priority rule compares the priority with.',
+  firstMatchWins: 'Rules are tried from top to bottom and the first one that matches wins: look at the order of your rules.',
+  noDefault: (defaultUsed: boolean) =>
+    defaultUsed
+      ? `An event that matches no rule never reached the router, though other events reached ${'/orders/other'}. Look at the rules that could match an \`order.shipped\` event.`
+      : 'An event that matches no rule (`order.shipped`) never reached the router. Such an event goes to the default route; without one, ' +
+        'daprd acknowledges it and drops it without a word. Look at `spec.routes`.',
+  priorityWithoutType:
+    'Only `order.created` events with priority "high" go to /orders/priority: look at what your priority rule tests besides the priority.',
+};

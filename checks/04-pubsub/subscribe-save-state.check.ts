@@ -1,67 +1,231 @@
-// Grades exercises/04-pubsub/subscribe-save-state: order-processor subscribes to `orders` and keeps
-// the latest version of each order in `statestore` under its orderId.
+// Grades exercises/04-pubsub/subscribe-save-state: order-processor subscribes to `orders` before it
+// starts, keeps the latest version of each order in `statestore` under its orderId, and answers
+// RETRY when a save fails, so that the order is delivered again instead of lost.
+//
+// Two failures are forced, every run: order-processor reaches its sidecar only after the sidecar has
+// asked it for its subscriptions (sidecar-gate.ts), and Redis refuses state writes while one order
+// is delivered (redis-faults.ts).
 import { describe, test } from 'vitest';
+import { brokerSettled } from '../lib/broker-settled.js';
 import { useExercise } from '../lib/exercise.js';
-import { eventually, must } from '../lib/expect.js';
+import { eventually, failWithCause, getJson, must, requires } from '../lib/expect.js';
 import { describeSubscriptions } from '../lib/metadata.js';
+import { deliveryCount, subscriptionPaths } from '../lib/metrics.js';
+import { settledDeliveryCount } from '../lib/settled-count.js';
+import { useRedisClient } from '../lib/redis-client.js';
+import { useRedisFaults } from '../lib/redis-faults.js';
+import { useRedisStreams } from '../lib/redis-streams.js';
+import { apiCalls, describeApiCalls } from '../lib/sidecar-api-calls.js';
+import { sidecarGate } from '../lib/sidecar-gate.js';
+import { stateKeys } from '../lib/state-keys.js';
 
+const gate = sidecarGate('order-processor');
 // `checkout` is a sidecar with no app: the check publishes through it, as a service would.
-const env = useExercise({ probes: [{ appId: 'checkout' }] });
+const env = useExercise({ probes: [{ appId: 'checkout' }], beforeStart: gate.install });
+const redis = useRedisClient(env);
+const streams = useRedisStreams(env);
+const faults = useRedisFaults(env);
 
-const orders = [
+const SUBSCRIBES = 'order-processor subscribes to orders on pubsub';
+const SAVES = 'each published order is saved in statestore under its orderId';
+
+type Order = { orderId: string; customer: string; total: number; status: string };
+const orders: Order[] = [
   { orderId: 'sss-1', customer: 'ada', total: 42.5, status: 'placed' },
   { orderId: 'sss-2', customer: 'bob', total: 7, status: 'placed' },
 ];
-const update = { ...orders[0]!, status: 'shipped' };
+const update: Order = { ...orders[0]!, status: 'shipped' };
+const refused: Order = { orderId: 'sss-3', customer: 'cy', total: 3, status: 'placed' };
 
 // State written through the learner's sidecar, read back through the same sidecar (state.redis
 // keys are stored per app-id).
 const saved = (orderId: string) => env().getState('order-processor', 'statestore', orderId);
-const sameOrder = (value: unknown, order: Record<string, unknown>) =>
+const sameOrder = (value: unknown, order: Order) =>
   typeof value === 'object' && value !== null && Object.entries(order).every(([k, v]) => (value as Record<string, unknown>)[k] === v);
+const isOrdersSubscription = (s: { pubsubname: string; topic: string }) => s.pubsubname === 'pubsub' && s.topic === 'orders';
 
-async function subscribed(): Promise<boolean> {
-  const subs = await env().subscriptions('order-processor');
-  return subs.some((s) => s.pubsubname === 'pubsub' && s.topic === 'orders');
+let subscribed = false;
+let savesWork = false;
+let savedAttempts = 0;
+
+/**
+ * Deliveries to order-processor since `before`, once the sidecar is done with what was published
+ * (its consumer group acknowledged everything) or has already delivered more than `expected`.
+ */
+async function attemptsOnceSettled(paths: string[], before: number, expected: number): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const attempts = (await deliveryCount(env(), 'order-processor', paths)) - before;
+    if (attempts > expected || Date.now() >= deadline) return attempts;
+    if (await streams().consumed('orders', 'order-processor', 0)) return (await settledDeliveryCount(env(), 'order-processor', paths)) - before;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** What the app itself would answer daprd now (GET /dapr/subscribe), once its start() has resolved. */
+async function subscriptionsInApp(): Promise<{ pubsubname: string; topic: string }[]> {
+  await Promise.race([gate.reached, new Promise((r) => setTimeout(r, 3000))]);
+  let listed: { pubsubname: string; topic: string }[] = [];
+  const deadline = Date.now() + 1500;
+  do {
+    try {
+      listed = await getJson(`${env().app('order-processor').appUrl}/dapr/subscribe`);
+    } catch {
+      listed = [];
+    }
+    if (listed.some(isOrdersSubscription)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  } while (Date.now() < deadline);
+  return listed;
+}
+
+/** Waits until statestore holds `order` under its orderId; otherwise says what it held last. */
+async function savedWithin(order: Order, timeoutMs = 10_000): Promise<{ ok: boolean; last: unknown }> {
+  let last: unknown;
+  try {
+    await eventually(async () => (last = await saved(order.orderId)), (value) => sameOrder(value, order), () => '', timeoutMs);
+    return { ok: true, last };
+  } catch {
+    return { ok: false, last };
+  }
+}
+
+/** Why nothing, or not the order, is saved under `order.orderId`: read at the sidecar and in Redis. */
+async function whyNotSaved(order: Order, last: unknown): Promise<string> {
+  const what = `order ${order.orderId}`;
+  if (typeof last === 'string') {
+    return messages.savedAString(what, last);
+  }
+  if (last !== undefined) return messages.savedSomethingElse(what, last, order);
+  const calls = (await apiCalls(env(), 'order-processor', '/v1.0/state')).filter((c) => c.method === 'POST');
+  if (calls.length === 0) return messages.neverSaved(what);
+  const toStore = calls.filter((c) => c.path === '/v1.0/state/statestore');
+  if (toStore.length === 0) return messages.savedElsewhere(what, describeApiCalls(calls));
+  if (toStore.every((c) => c.status >= 300)) return messages.savesRefused(what, describeApiCalls(toStore));
+  return messages.otherKeys(what, await stateKeys(redis(), 'order-processor'));
 }
 
 describe('subscribe-save-state', () => {
-  test('order-processor subscribes to orders on pubsub', async () => {
-    const subs = await env().subscriptions('order-processor');
-    must(
-      await subscribed(),
-      `order-processor's sidecar runs no subscription to pubsub/orders (its /v1.0/metadata lists: ${describeSubscriptions(subs)}). ` +
-        "Call server.pubsub.subscribe('pubsub', 'orders', handler) before server.start().",
-    );
+  test(SUBSCRIBES, async () => {
+    const atSidecar = await env().subscriptions('order-processor');
+    if (atSidecar.some(isOrdersSubscription)) {
+      subscribed = true;
+      return;
+    }
+    const inApp = await subscriptionsInApp();
+    must(!inApp.some(isOrdersSubscription), messages.subscribedTooLate);
+    must(inApp.length > 0, messages.subscribesToNothing);
+    must(false, messages.notSubscribed(describeSubscriptions(atSidecar), describeSubscriptions(inApp)));
   });
 
-  test('each published order is saved in statestore under its orderId', async () => {
-    must(await subscribed(), 'order-processor does not subscribe to pubsub/orders, so no order can reach it.');
+  test(SAVES, async () => {
+    requires(subscribed, SUBSCRIBES, messages.cannotDeliver('be saved'));
+    const paths = await subscriptionPaths(env(), 'order-processor', 'orders');
+    const before = await deliveryCount(env(), 'order-processor', paths);
     for (const order of orders) await env().publish('checkout', 'pubsub', 'orders', order);
     for (const order of orders) {
-      await eventually(
-        () => saved(order.orderId),
-        (value) => sameOrder(value, order),
-        (last) =>
-          last === undefined
-            ? `Nothing is saved in statestore under the key ${order.orderId} after the order was published. ` +
-              "Does the handler call server.client.state.save('statestore', [{ key: order.orderId, value: order }]) and check its `error`?"
-            : `statestore holds ${JSON.stringify(last)} under ${order.orderId}, not the order that was published (${JSON.stringify(order)}). Save the order itself as the value.`,
-      );
+      const { ok, last } = await savedWithin(order);
+      if (!ok) must(false, await whyNotSaved(order, last));
     }
+    savesWork = true;
+    savedAttempts = await attemptsOnceSettled(paths, before, orders.length);
+  });
+
+  test('a saved order is acknowledged, not delivered again', () => {
+    requires(savesWork, SAVES, messages.cannotCount);
+    must(savedAttempts === orders.length, messages.savedButRetried(savedAttempts, orders.length));
   });
 
   test('a second event for the same order overwrites the saved order', async () => {
-    must(sameOrder(await saved(update.orderId), orders[0]!), `Order ${update.orderId} was never saved, so overwriting it cannot be checked.`);
+    requires(savesWork, SAVES, messages.cannotOverwrite);
     // Published only once the first version is saved: pubsub.redis hands events to up to ten
     // workers at once, so two events for one key published back to back may be saved in either order.
     await env().publish('checkout', 'pubsub', 'orders', update);
     await eventually(
       () => saved(update.orderId),
       (value) => sameOrder(value, update),
-      (last) =>
-        `After a second event for ${update.orderId} with status \`shipped\`, statestore still holds ${JSON.stringify(last)}. ` +
-        'Save every event under its orderId (last write wins), without skipping keys that exist already.',
+      (last) => messages.notOverwritten(update.orderId, last),
+      10_000,
+    );
+  });
+
+  test('an order whose save fails is delivered again and saved, not lost', async () => {
+    requires(savesWork, SAVES, messages.cannotRefuse);
+    // Deliveries are counted per route, not per order: first let earlier orders finish.
+    await brokerSettled(streams(), ['orders'], 10_000);
+    const paths = await subscriptionPaths(env(), 'order-processor', 'orders');
+    const before = await deliveryCount(env(), 'order-processor', paths);
+    const attempts = async () => (await deliveryCount(env(), 'order-processor', paths)) - before;
+    const outcome = await faults().during('state writes', async () => {
+      await env().publish('checkout', 'pubsub', 'orders', refused);
+      // Until the sidecar either delivers it a second time (the handler answered RETRY) or
+      // acknowledges it (the handler answered anything else, or threw).
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        if ((await attempts()) >= 2) return 'retried';
+        if (await streams().consumed('orders', 'order-processor', 0)) return 'acknowledged';
+        if (Date.now() >= deadline) return 'stuck';
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+    if (outcome === 'acknowledged') {
+      const delivered = (await settledDeliveryCount(env(), 'order-processor', paths)) - before;
+      failWithCause('a failed save is acknowledged', messages.acknowledged(refused.orderId, delivered));
+    }
+    must(outcome === 'retried', messages.stuck(refused.orderId));
+    await eventually(
+      () => saved(refused.orderId),
+      (value) => sameOrder(value, refused),
+      (last) => messages.retriedNotSaved(refused.orderId, last),
+      10_000,
     );
   });
 });
+
+const messages = {
+  subscribedTooLate:
+    "order-processor's sidecar runs no subscription to pubsub/orders, although your app lists one now (GET /dapr/subscribe): " +
+    'it was registered after daprd had asked. daprd asks once, as soon as it finds the app listening; the check starts your app ' +
+    'before its sidecar answers, so `await server.start()` resolves only after that. Look at where your code subscribes, relative to `server.start()`.',
+  subscribesToNothing:
+    "order-processor subscribes to nothing: its sidecar runs no subscription (/v1.0/metadata) and the app lists none (GET /dapr/subscribe). " +
+    'Look at your code: is there a subscribe call, and is it reached?',
+  notSubscribed: (atSidecar: string, inApp: string) =>
+    `order-processor's sidecar runs no subscription to pubsub/orders: it runs ${atSidecar} (/v1.0/metadata), as your app asks ` +
+    `(GET /dapr/subscribe: ${inApp}). Look at the component name and the topic your code subscribes to.`,
+  cannotDeliver: (what: string) => `order-processor does not subscribe to pubsub/orders, so no order reaches it to ${what}.`,
+  cannotOverwrite: 'The first orders were never saved as published, so whether a later event overwrites one cannot be checked.',
+  cannotRefuse: 'The orders were never saved as published, so what happens when a save fails cannot be checked.',
+  cannotCount: 'The orders were never saved as published, so whether a saved order is acknowledged cannot be checked.',
+  savedButRetried: (attempts: number, expected: number) =>
+    `The ${expected} orders were saved, but order-processor's sidecar delivered them ${attempts} times: it heard something other than success ` +
+    'after a save that worked, and delivers the order again. Look at what your handler returns when state.save succeeded.',
+  neverSaved: (what: string) =>
+    `Nothing is saved for ${what}, and order-processor never called its sidecar's state API (the sidecar counted no save). ` +
+    'Look at your handler: does it call state.save, and wait for it?',
+  savedElsewhere: (what: string, calls: string) =>
+    `Nothing is saved in \`statestore\` for ${what}: your handler's saves went to ${calls}. Look at the store name you save to.`,
+  savesRefused: (what: string, calls: string) =>
+    `Nothing is saved for ${what}: the sidecar refused every save (${calls}); its reason is in the log below. Look at what you pass to state.save.`,
+  otherKeys: (what: string, keys: string[]) =>
+    `statestore holds nothing under the key ${what.replace('order ', '')}, but order-processor saved under ${keys.map((k) => `\`${k}\``).join(', ') || 'no key'}. ` +
+    'Look at the key you save each order under.',
+  savedAString: (what: string, value: string) =>
+    `statestore holds a string for ${what} (${JSON.stringify(value).slice(0, 120)}), not the order as an object. ` +
+    'Look at what you pass as the value: the state API stores an object as JSON by itself.',
+  savedSomethingElse: (what: string, value: unknown, order: Order) =>
+    `statestore holds ${JSON.stringify(value)} for ${what}, not the order that was published (${JSON.stringify(order)}). Look at what you pass as the value.`,
+  notOverwritten: (orderId: string, last: unknown) =>
+    `After a second event for ${orderId} with status \`shipped\`, statestore still holds ${JSON.stringify(last ?? null)}. ` +
+    'Look at what your handler does with an event for an orderId it has saved before.',
+  acknowledged: (orderId: string, attempts: number) =>
+    `While Redis refused every state write (the check's fault), order ${orderId} was delivered ${attempts === 1 ? 'once' : `${attempts} times`} ` +
+    "and order-processor's sidecar then acknowledged it: the order is lost, never saved. state.save returned an `error` there; " +
+    'look at what your handler answers then. Only RETRY gets the event delivered again; a handler that throws is answered SUCCESS by the SDK.',
+  stuck: (orderId: string) =>
+    `While Redis refused every state write, order ${orderId} was delivered once and the handler had not answered 10 s later. ` +
+    'Look at what your handler does when state.save returns an `error`.',
+  retriedNotSaved: (orderId: string, last: unknown) =>
+    `Order ${orderId} was delivered again after its save failed, but once Redis accepted writes again it was still not saved ` +
+    `(statestore holds ${JSON.stringify(last ?? null)}). Look at what your handler does on a repeated delivery.`,
+};

@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { markVerdictKnown, writeReportFile } from '../../src/grading/verdict-known.js';
 import type { RunFileApp } from '../../src/harness/run-file.js';
 import {
   readRunFile,
@@ -36,6 +37,8 @@ export interface UseExerciseOptions {
   env?: Record<string, string>;
   readyTimeoutMs?: number;
   logLevel?: EnvironmentSpec['logLevel'];
+  /** Adjusts the run before it starts (e.g. a gate in front of a sidecar: sidecar-gate.ts). */
+  beforeStart?: (spec: EnvironmentSpec) => void | Promise<void>;
 }
 
 /**
@@ -46,22 +49,43 @@ export interface UseExerciseOptions {
 export function useExercise(options: UseExerciseOptions = {}): () => Environment {
   let env: Environment | undefined;
   beforeAll(async () => {
-    env = await startEnvironment(exerciseSpec(options));
+    const spec = exerciseSpec(options);
+    await options.beforeStart?.(spec);
+    env = await startEnvironment(spec);
     const reportDir = process.env.COURSE_CHECK_REPORT_DIR;
     if (reportDir) writeFileSync(path.join(reportDir, 'timings.json'), JSON.stringify(env.timings));
   });
   let testStarted = 0;
   beforeEach(() => {
     testStarted = Date.now();
+    // Once a process of the run has died, every later expectation fails at once, for that reason.
+    const failure = env?.failure();
+    if (failure) throw failure;
   });
-  afterEach((context) => {
+  afterEach(async (context) => {
     if (env && context.task.result?.state === 'fail') {
       // Only what happened during this expectation: earlier output belongs to earlier ones.
       const excerpt = env.excerpt(testStarted);
       if (excerpt.length > 0) context.task.meta.logExcerpt ??= excerpt;
+      if (env.timeline.enabled) {
+        await env.timeline.readBroker();
+        const events = env.timeline.between(testStarted, Date.now());
+        if (events.length > 0) context.task.meta.timeline ??= events;
+      }
+      // A process that died meanwhile explains the failure better than the expectation can. A
+      // request a crash cut off fails a moment before the crashed process has exited.
+      const cutOff = context.task.result.errors?.some((e) => CONNECTION_LOST.test(String(e.message)));
+      const failure = cutOff ? await env.watch.failureWithin(1000) : env.failure();
+      if (failure) throw failure;
     }
   });
   afterAll(async () => {
+    const reportDir = process.env.COURSE_CHECK_REPORT_DIR;
+    if (reportDir) {
+      if (env?.timeline.enabled) writeReportFile(reportDir, 'timeline.json', JSON.stringify(await env.timeline.settle()));
+      // The report is complete: `course check` prints it while the run is stopped.
+      markVerdictKnown(reportDir);
+    }
     await env?.stop();
   });
   return () => {
@@ -69,6 +93,8 @@ export function useExercise(options: UseExerciseOptions = {}): () => Environment
     return env;
   };
 }
+
+const CONNECTION_LOST = /fetch failed|ECONNRESET|ECONNREFUSED|socket hang up|other side closed/;
 
 export function exerciseSpec(options: UseExerciseOptions = {}): EnvironmentSpec {
   const runFile = readRunFile(exerciseDir());

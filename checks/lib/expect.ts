@@ -4,11 +4,41 @@ import type { Delivery, Probe } from '../../src/harness/probe.js';
 
 export class ExpectationFailed extends Error {
   override name = 'ExpectationFailed';
+  /**
+   * Set when this failure is a consequence of another: the name of the earlier expectation whose
+   * failure makes this one fail (or impossible to verify). Reports state the cause once and list
+   * the blocked expectations under it.
+   */
+  blockedBy?: string;
+  /**
+   * A diagnosis shared by several failures (e.g. "a routing rule fails to evaluate"): failures
+   * with the same rootCause are reported once, under the first.
+   */
+  rootCause?: string;
 }
 
 /** Fails the expectation with `message` unless `condition` holds. */
 export function must(condition: unknown, message: string): asserts condition {
   if (!condition) throw new ExpectationFailed(message);
+}
+
+/**
+ * Fails as a consequence of the earlier expectation `expectation` (named exactly as its test)
+ * unless `condition` holds: `requires(order, 'an order posted to /orders is published', 'No
+ * order arrived, so its type cannot be checked.')`.
+ */
+export function requires(condition: unknown, expectation: string, message: string): asserts condition {
+  if (condition) return;
+  const error = new ExpectationFailed(message);
+  error.blockedBy = expectation;
+  throw error;
+}
+
+/** Fails with `message`, attributing it to a diagnosis several expectations share. */
+export function failWithCause(rootCause: string, message: string): never {
+  const error = new ExpectationFailed(message);
+  error.rootCause = rootCause;
+  throw error;
 }
 
 /**

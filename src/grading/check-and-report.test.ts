@@ -4,17 +4,19 @@ import { fixtureCourse } from '../../test/helpers/fixture.js';
 import { loadProgress } from '../course/progress.js';
 import { checkAndReport } from './check-and-report.js';
 
+const noTypeProblems = async () => [];
+
 function setup() {
   const fixture = fixtureCourse();
   const lines: string[] = [];
-  return { ...fixture, lines, write: (line: string) => lines.push(line), exercise: fixture.exercise('greet') };
+  return { ...fixture, lines, write: (line: string) => lines.push(line), exercise: fixture.exercise('greet'), typeCheck: noTypeProblems };
 }
 
 describe('checkAndReport', () => {
-  it('prints each expectation as it finishes, the closing count, and records a pass', async () => {
-    const { root, exercise, lines, write } = setup();
+  it('prints each expectation, the closing count, and records a pass', async () => {
+    const { root, exercise, lines, write, typeCheck } = setup();
     const runCheck = fakeRunCheck(() => [pass('exports greet'), pass('greets by name')]);
-    const result = await checkAndReport({ root, exercise, dir: '/work/greet', write, runCheck });
+    const result = await checkAndReport({ root, exercise, dir: '/work/greet', write, runCheck, typeCheck });
     expect(result?.outcome).toBe('passed');
     expect(lines.slice(1, 3)).toEqual(['✓ exports greet', '✓ greets by name']);
     expect(lines).toContain('2 passed, 0 failed');
@@ -22,46 +24,83 @@ describe('checkAndReport', () => {
   });
 
   it('does not record a failure as done', async () => {
-    const { root, exercise, lines, write } = setup();
+    const { root, exercise, lines, write, typeCheck } = setup();
     const runCheck = fakeRunCheck(() => [pass('exports greet'), fail('greets by name')]);
-    expect((await checkAndReport({ root, exercise, dir: '/w', write, runCheck }))?.outcome).toBe('code');
+    expect((await checkAndReport({ root, exercise, dir: '/w', write, runCheck, typeCheck }))?.outcome).toBe('code');
     expect(lines).toContain('1 passed, 1 failed');
     expect(loadProgress(root).progress.items.greet).toBeUndefined();
   });
 
   it('prints expectations the engine did not stream', async () => {
-    const { root, exercise, lines, write } = setup();
+    const { root, exercise, lines, write, typeCheck } = setup();
     const runCheck = async () => resultOf('greet', '/w', [fail('the check runs', 'environment')]);
-    await checkAndReport({ root, exercise, dir: '/w', write, runCheck });
+    await checkAndReport({ root, exercise, dir: '/w', write, runCheck, typeCheck });
     expect(lines).toContain('✗ the check runs');
     expect(lines.join('\n')).toContain('environment failed, not your code');
   });
 
   it('turns an engine that throws into an environment failure, not a crash', async () => {
-    const { root, exercise, lines, write } = setup();
+    const { root, exercise, lines, write, typeCheck } = setup();
     const runCheck = async () => {
       throw new Error('daprd not found');
     };
-    const result = await checkAndReport({ root, exercise, dir: '/w', write, runCheck });
+    const result = await checkAndReport({ root, exercise, dir: '/w', write, runCheck, typeCheck });
     expect(result?.outcome).toBe('environment');
     expect(lines.join('\n')).toContain('daprd not found');
   });
 
   it('prints only JSON with the json reporter', async () => {
-    const { root, exercise, lines, write } = setup();
+    const { root, exercise, lines, write, typeCheck } = setup();
     const runCheck = fakeRunCheck(() => [pass('exports greet')]);
-    await checkAndReport({ root, exercise, dir: '/w', write, runCheck, reporter: 'json' });
+    await checkAndReport({ root, exercise, dir: '/w', write, runCheck, typeCheck, reporter: 'json' });
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ exerciseId: 'greet', outcome: 'passed' });
   });
 
   it('returns nothing once aborted', async () => {
-    const { root, exercise, write } = setup();
+    const { root, exercise, write, typeCheck } = setup();
     const controller = new AbortController();
     const runCheck = async () => {
       controller.abort();
       throw new Error('stopped');
     };
-    expect(await checkAndReport({ root, exercise, dir: '/w', write, runCheck, signal: controller.signal })).toBeUndefined();
+    expect(await checkAndReport({ root, exercise, dir: '/w', write, runCheck, typeCheck, signal: controller.signal })).toBeUndefined();
+  });
+
+  it('reports the type problems found beside the check, and puts them in the JSON', async () => {
+    const { root, exercise, lines, write } = setup();
+    const problem = { file: 'greet.ts', line: 2, column: 3, code: 'TS2304', message: "Cannot find name 'nme'." };
+    const runCheck = fakeRunCheck(() => [fail('greets by name')]);
+    await checkAndReport({ root, exercise, dir: '/w', write, runCheck, typeCheck: async () => [problem] });
+    expect(lines.join('\n')).toMatch(/the likely cause:\n {2}greet\.ts:2:3 a name that is not defined here/);
+    lines.length = 0;
+    await checkAndReport({ root, exercise, dir: '/w', write, runCheck, typeCheck: async () => [problem], reporter: 'json' });
+    expect(JSON.parse(lines[0]!).typeProblems).toEqual([problem]);
+  });
+
+  it('does not wait for a type check slower than the check for more than 3 s', async () => {
+    const { root, exercise, lines, write } = setup();
+    const runCheck = fakeRunCheck(() => [fail('greets by name')]);
+    let aborted = false;
+    const typeCheck = (_r: string, _e: unknown, _d: string, { signal }: { signal?: AbortSignal }) =>
+      new Promise<undefined>((resolve) => signal?.addEventListener('abort', () => ((aborted = true), resolve(undefined))));
+    const started = Date.now();
+    await checkAndReport({ root, exercise, dir: '/w', write, runCheck, typeCheck });
+    expect(Date.now() - started).toBeLessThan(4500);
+    expect(aborted).toBe(true);
+    expect(lines).toContain('0 passed, 1 failed');
+  });
+
+  it('waits for the type check only when the learner\'s code failed', async () => {
+    const { root, exercise, write } = setup();
+    let aborted = 0;
+    const typeCheck = (_r: string, _e: unknown, _d: string, { signal }: { signal?: AbortSignal }) =>
+      new Promise<undefined>((resolve) => signal?.addEventListener('abort', () => ((aborted += 1), resolve(undefined))));
+    for (const expectations of [[pass('a')], [fail('a', 'environment')]]) {
+      const started = Date.now();
+      await checkAndReport({ root, exercise, dir: '/w', write, runCheck: fakeRunCheck(() => expectations), typeCheck });
+      expect(Date.now() - started).toBeLessThan(1000);
+    }
+    expect(aborted).toBe(2);
   });
 });

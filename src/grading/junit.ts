@@ -1,5 +1,6 @@
 // `course check --reporter junit`: JUnit XML, a testsuite per exercise, a testcase per expectation,
 // for CI systems that draw test reports.
+import { timelineLines } from '../timeline/diagram.js';
 import type { CheckResult } from './result.js';
 
 export function toJUnit(results: CheckResult[]): string {
@@ -26,17 +27,26 @@ export function toJUnit(results: CheckResult[]): string {
         continue;
       }
       const body = [e.message ?? '', ...(e.logExcerpt ?? [])].join('\n').trim();
+      // What happened to the messages while it ran, so an instructor sees it without rerunning.
+      const timeline = timelineLines(e.timeline ?? [], TEXT_WIDTH).join('\n');
       lines.push(
         `${open}>`,
         `      <failure message="${xml(e.message ?? 'failed')}" type="${e.kind ?? 'code'}">${xml(body)}</failure>`,
+        ...(timeline ? [`      <system-out>${xml(timeline)}</system-out>`] : []),
         '    </testcase>',
       );
+    }
+    if (failed > 0 && result.timeline?.length) {
+      lines.push(`    <system-out>${xml(timelineLines(result.timeline, TEXT_WIDTH).join('\n'))}</system-out>`);
     }
     lines.push('  </testsuite>');
   }
   lines.push('</testsuites>');
   return lines.join('\n');
 }
+
+/** Timelines in JUnit are read in CI pages, wider than a terminal. */
+const TEXT_WIDTH = 120;
 
 // ANSI escapes (log lines may carry colour) and characters XML 1.0 cannot hold at all.
 // eslint-disable-next-line no-control-regex

@@ -1,5 +1,6 @@
 // What a graded check reports. The check engine produces it; the terminal UI, the JSON and JUnit
 // reporters and `course dev check` consume it.
+import type { TimelineEvent } from '../timeline/model.js';
 
 /** Who is to blame when an expectation fails. */
 export type FailureKind = 'code' | 'environment' | 'timeout';
@@ -13,6 +14,12 @@ export interface ExpectationResult {
   kind?: FailureKind;
   /** Sidecar and app log lines around the failure, each prefixed with its process name. */
   logExcerpt?: string[];
+  /** This failure follows from another expectation's failure: that expectation's name. */
+  blockedBy?: string;
+  /** A diagnosis several failures share; reports state it once (see checks/lib/expect.ts). */
+  rootCause?: string;
+  /** A failure: the events that explain it (publishes, attempts and answers, dead letters). */
+  timeline?: TimelineEvent[];
   durationMs: number;
 }
 
@@ -35,6 +42,8 @@ export interface CheckResult {
   outcome: CheckOutcome;
   expectations: ExpectationResult[];
   timings: CheckTimings;
+  /** Every event of the check, in time order (absent with COURSE_TIMELINE=off). */
+  timeline?: TimelineEvent[];
 }
 
 /** Exit codes of `course check`, one per outcome. */

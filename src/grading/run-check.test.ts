@@ -1,30 +1,54 @@
-// runCheck before any check code runs: when no daprd can be had, the learner is told it is the
-// environment, and nothing is left on disk.
-import { readdirSync } from 'node:fs';
+// runCheck before any check code runs: a deleted work file is named with the command that restores
+// it; when no daprd can be had, the learner is told it is the environment; nothing is left on disk.
+// Each test has a temp folder of its own, so a check running beside it (a learner's, another
+// test's) cannot change what it sees.
+import { cpSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { scratchDir } from '../../test/helpers/temp.js';
 import { loadCourse, type Exercise } from '../course/manifest.js';
 import { runCheck } from './run-check.js';
 
 const fixture = path.resolve(import.meta.dirname, '..', '..', 'test', 'fixture-course');
-const saved = process.env.DAPRD_PATH;
+const exercise = (id: string) => loadCourse(fixture).items.find((i): i is Exercise => i.kind === 'exercise' && i.id === id)!;
+const saved = { daprd: process.env.DAPRD_PATH, tmp: process.env.TMPDIR };
+let tmp = '';
+beforeEach(() => {
+  tmp = scratchDir('run-check');
+  process.env.TMPDIR = tmp;
+});
 afterEach(() => {
-  if (saved === undefined) delete process.env.DAPRD_PATH;
-  else process.env.DAPRD_PATH = saved;
+  for (const [name, value] of [['DAPRD_PATH', saved.daprd], ['TMPDIR', saved.tmp]] as const) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
 });
 
-const reportDirs = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith('course-check-'));
-
-describe('runCheck without a usable daprd', () => {
-  it('fails as the environment, names the cause, and leaves no scratch folder', async () => {
-    const exercise = loadCourse(fixture).items.find((i): i is Exercise => i.kind === 'exercise')!;
-    process.env.DAPRD_PATH = path.join(os.tmpdir(), 'no-such-daprd');
-    const before = reportDirs();
-    const result = await runCheck({ root: fixture, exercise, dir: exercise.starterDir, onSetupProgress: () => {} });
+describe('runCheck before the check runs', () => {
+  it('fails as the environment without a usable daprd, names the cause, and leaves no scratch folder', async () => {
+    const greet = exercise('greet');
+    process.env.DAPRD_PATH = path.join(tmp, 'no-such-daprd');
+    const result = await runCheck({ root: fixture, exercise: greet, dir: greet.starterDir, onSetupProgress: () => {} });
+    expect(os.tmpdir()).toBe(tmp);
     expect(result.outcome).toBe('environment');
     expect(result.expectations).toHaveLength(1);
     expect(result.expectations[0]!.message).toContain('DAPRD_PATH is set to');
-    expect(reportDirs()).toEqual(before);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('names a deleted work file and the command that restores it, before anything starts', async () => {
+    const greet = exercise('greet');
+    const dir = path.join(tmp, 'greet');
+    cpSync(greet.starterDir, dir, { recursive: true });
+    rmSync(path.join(dir, 'greet.ts'));
+    const started = Date.now();
+    const result = await runCheck({ root: fixture, exercise: greet, dir, onSetupProgress: () => {} });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(result.outcome).toBe('code');
+    expect(result.expectations).toHaveLength(1);
+    expect(result.expectations[0]!.message).toMatch(/`greet\.ts` is missing from .*greet \(deleted or renamed\?\)/);
+    expect(result.expectations[0]!.message).toContain('npx course reset greet greet.ts');
+    expect(readdirSync(tmp)).toEqual(['greet']);
   });
 });

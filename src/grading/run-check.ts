@@ -1,12 +1,16 @@
 // Runs an exercise's graded check (a vitest file under checks/) against a folder of learner code,
 // and turns vitest's results into a CheckResult a learner can read.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
-import type { Reporter, TestCase } from 'vitest/node';
+import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import type { Exercise } from '../course/manifest.js';
+import type { TimelineEvent } from '../timeline/model.js';
+import { missingFiles, missingFilesMessage } from './missing-files.js';
 import { outcomeOf, type CheckResult, type ExpectationResult, type FailureKind } from './result.js';
+import { VERDICT_KNOWN_FILE } from './verdict-known.js';
 
 export interface RunCheckOptions {
   /** Workbook root. */
@@ -20,6 +24,14 @@ export interface RunCheckOptions {
   signal?: AbortSignal;
   /** Progress of a first-time daprd build (default: printed to stderr). */
   onSetupProgress?: (line: string) => void;
+  /**
+   * Given: the result comes as soon as the verdict is known (every expectation over, the report's
+   * files written), and the teardown still under way (stopping the services, sidecars, Redis,
+   * vitest) is handed over here, resolved when it is done. Not called when the run ended before a
+   * verdict was known (a check without the marker, Ctrl-C, the time limit): then, and without
+   * this option, the result waits for the teardown.
+   */
+  backgroundTeardown?: (done: Promise<void>) => void;
 }
 
 /** What checks/lib writes beside the run for the engine to read (see checks/lib/exercise.ts). */
@@ -32,6 +44,8 @@ interface VitestError {
   name?: string;
   message?: string;
   logExcerpt?: string[];
+  blockedBy?: string;
+  rootCause?: string;
 }
 
 export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
@@ -40,15 +54,32 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   const expectations: ExpectationResult[] = [];
   const timeoutMs = exercise.timeoutSeconds * 1000;
 
+  // The verdict is known once every collected test has a result and the worker has marked the
+  // report complete (see verdict-known.ts): vitest reports the results, the worker the files.
+  let collected: number | undefined;
+  let finished = 0;
+  let markedComplete = false;
+  let verdictKnown = () => {};
+  const verdict = new Promise<void>((resolve) => (verdictKnown = resolve));
+  const maybeVerdict = () => {
+    if (markedComplete && collected !== undefined && finished >= collected) verdictKnown();
+  };
+
   const reporter: Reporter = {
+    onTestModuleCollected(testModule: TestModule) {
+      collected = [...testModule.children.allTests()].length;
+      maybeVerdict();
+    },
     onTestCaseResult(testCase: TestCase) {
+      finished++;
+      maybeVerdict();
       const result = testCase.result();
       // A failed beforeAll (the environment did not start) leaves its tests skipped; each is an
       // expectation the learner did not meet, for the hook's reason.
       const hookError = result.state === 'skipped' ? enclosingError(testCase) : undefined;
       if ((result.state === 'skipped' && !hookError) || result.state === 'pending') return;
       const passed = result.state === 'passed';
-      const error = hookError ?? ((result.errors?.[0] ?? undefined) as VitestError | undefined);
+      const error = hookError ?? causeOf(result.errors as VitestError[] | undefined);
       const expectation: ExpectationResult = {
         name: testCase.name,
         passed,
@@ -59,6 +90,9 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
               message: plainMessage(error),
               kind: kindOf(error),
               logExcerpt: error?.logExcerpt?.length ? error.logExcerpt : testCase.meta().logExcerpt,
+              ...(testCase.meta().timeline ? { timeline: testCase.meta().timeline } : {}),
+              ...(error?.blockedBy ? { blockedBy: error.blockedBy } : {}),
+              ...(error?.rootCause ? { rootCause: error.rootCause } : {}),
             }),
       };
       expectations.push(expectation);
@@ -66,72 +100,117 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     },
   };
 
-  // A missing daprd is found or built here, with visible progress, not inside the check's time limit.
-  const setupFailure = await provisionDaprd(options.onSetupProgress ?? ((line) => process.stderr.write(`${line}\n`)));
-  if (setupFailure) {
-    return {
-      exerciseId: exercise.id,
-      dir: options.dir,
-      outcome: 'environment',
-      expectations: [{ name: 'the check runs', passed: false, message: setupFailure, kind: 'environment', durationMs: Date.now() - started }],
-      timings: { environmentMs: 0, servicesMs: 0, assertionsMs: 0, totalMs: Date.now() - started },
-    };
-  }
+  const notRun = (name: string, message: string, kind: FailureKind): CheckResult => ({
+    exerciseId: exercise.id,
+    dir: options.dir,
+    outcome: kind,
+    expectations: [{ name, passed: false, message, kind, durationMs: Date.now() - started }],
+    timings: { environmentMs: 0, servicesMs: 0, assertionsMs: 0, totalMs: Date.now() - started },
+  });
+  const missing = missingFiles(exercise, options.dir);
+  if (missing.length > 0) return notRun(messages.filesThere, missingFilesMessage(exercise, options.dir, missing), 'code');
+  // A missing daprd is built (or an image pulled) here, with visible progress, not inside the check's time limit.
+  const setupFailure = await provisionRuntime(options.onSetupProgress ?? ((line) => process.stderr.write(`${line}\n`)));
+  if (setupFailure) return notRun(messages.checkRuns, setupFailure, 'environment');
   const { ownPath, removeOwnedPath } = await import('../harness/processes.js');
+  const { CheckProcesses } = await import('./check-processes.js');
   const reportDir = mkdtempSync(path.join(os.tmpdir(), 'course-check-'));
   ownPath(reportDir);
+  const marker = path.join(reportDir, VERDICT_KNOWN_FILE);
+  const markerWatch = options.backgroundTeardown ? watchFor(marker, () => ((markedComplete = true), maybeVerdict())) : undefined;
   const { createVitest } = await import('vitest/node');
-  const previousEnv = { dir: process.env.COURSE_EXERCISE_DIR, report: process.env.COURSE_CHECK_REPORT_DIR };
+  const previousEnv = { dir: process.env.COURSE_EXERCISE_DIR, report: process.env.COURSE_CHECK_REPORT_DIR, id: process.env.COURSE_EXERCISE_ID };
   process.env.COURSE_EXERCISE_DIR = options.dir;
+  // For the harness's messages (e.g. which `course reset` restores a file).
+  process.env.COURSE_EXERCISE_ID = exercise.id;
   process.env.COURSE_CHECK_REPORT_DIR = reportDir;
   let timedOut = false;
   let moduleErrors: VitestError[] = [];
   // Created first and started second, so that Ctrl-C and the time limit can cancel a run in progress.
-  const vitest = await createVitest(
-    'test',
-    {
-      config: false,
-      root,
-      watch: false,
-      run: true,
-      reporters: [reporter],
-      include: [path.relative(root, exercise.checkFile)],
-      testTimeout: timeoutMs,
-      hookTimeout: timeoutMs,
-      pool: 'forks',
-      maxWorkers: 1,
-      fileParallelism: false,
-      passWithNoTests: true,
-      printConsoleTrace: false,
-    },
-    { logLevel: 'silent', clearScreen: false },
-    { stdout: devNull(), stderr: devNull() },
-  );
-  const cancel = () => void vitest.cancelCurrentRun('keyboard-input');
+  const create = () =>
+    createVitest(
+      'test',
+      {
+        config: false,
+        root,
+        watch: false,
+        run: true,
+        reporters: [reporter],
+        include: [path.relative(root, exercise.checkFile)],
+        testTimeout: timeoutMs,
+        hookTimeout: timeoutMs,
+        pool: 'forks',
+        maxWorkers: 1,
+        fileParallelism: false,
+        passWithNoTests: true,
+        printConsoleTrace: false,
+        ...compiledHarness(),
+      },
+      { logLevel: 'silent', clearScreen: false, ...compiledHarnessAlias() },
+      { stdout: devNull(), stderr: devNull() },
+    );
+  // vitest keeps a module cache in a folder of the temp folder, which an interrupted run never
+  // removes: made inside the run's own report folder, it goes with it.
+  const vitest = await withoutExitOnSignal(() => withTempFolder(reportDir, create));
+  const processes = new CheckProcesses();
+  const cancel = () => {
+    void vitest.cancelCurrentRun('keyboard-input');
+    processes.endNow();
+  };
   const timer = setTimeout(() => {
     timedOut = true;
     cancel();
   }, timeoutMs + 5000);
   options.signal?.addEventListener('abort', cancel);
-  try {
-    if (!options.signal?.aborted) await vitest.start();
-    moduleErrors = vitest.state.getFiles().flatMap((f) => (f.result?.errors ?? []) as VitestError[]);
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', cancel);
-    await vitest.close();
-    process.env.COURSE_EXERCISE_DIR = previousEnv.dir;
-    process.env.COURSE_CHECK_REPORT_DIR = previousEnv.report;
+  const run = (async () => {
+    try {
+      if (!options.signal?.aborted) await vitest.start();
+      moduleErrors = vitest.state.getFiles().flatMap((f) => (f.result?.errors ?? []) as VitestError[]);
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', cancel);
+      markerWatch?.close();
+      await processes.close(() => vitest.close());
+      restoreEnv('COURSE_EXERCISE_DIR', previousEnv.dir);
+      restoreEnv('COURSE_CHECK_REPORT_DIR', previousEnv.report);
+      restoreEnv('COURSE_EXERCISE_ID', previousEnv.id);
+    }
+  })();
+  if (options.backgroundTeardown) {
+    const early = await Promise.race([verdict.then(() => true), run.then(() => false)]);
+    // Ctrl-C or the time limit at that very moment: the run's own end says what happened.
+    if (early && expectations.length > 0 && !options.signal?.aborted && !timedOut) {
+      const result = resultOf(expectations, [], { timedOut, aborted: false, reportDir, started, exercise, dir: options.dir });
+      options.backgroundTeardown(run.finally(() => removeOwnedPath(reportDir)));
+      return result;
+    }
   }
+  await run;
+  const result = resultOf(expectations, moduleErrors, { timedOut, aborted: !!options.signal?.aborted, reportDir, started, exercise, dir: options.dir });
+  removeOwnedPath(reportDir);
+  return result;
+}
 
+interface RunFacts {
+  timedOut: boolean;
+  aborted: boolean;
+  reportDir: string;
+  started: number;
+  exercise: Exercise;
+  dir: string;
+}
+
+/** The check's result from what vitest reported and what the worker wrote in the report folder. */
+function resultOf(found: ExpectationResult[], moduleErrors: VitestError[], { timedOut, aborted, reportDir, started, exercise, dir }: RunFacts): CheckResult {
+  const expectations = [...found];
   if (expectations.length === 0) {
     const error = moduleErrors[0];
     expectations.push({
-      name: 'the check runs',
+      name: messages.checkRuns,
       passed: false,
       message: timedOut
         ? `The check did not finish within ${exercise.timeoutSeconds} s.`
-        : options.signal?.aborted
+        : aborted
           ? 'The check was stopped.'
           : `The check could not run: ${plainMessage(error)}`,
       kind: timedOut ? 'timeout' : error ? kindOf(error) : 'environment',
@@ -140,13 +219,13 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
     });
   }
   const side = readSideReport(reportDir);
-  removeOwnedPath(reportDir);
+  const timeline = readTimeline(reportDir);
   const totalMs = Date.now() - started;
   const environmentMs = side?.environmentMs ?? 0;
   const servicesMs = side?.servicesMs ?? 0;
   return {
     exerciseId: exercise.id,
-    dir: options.dir,
+    dir,
     outcome: outcomeOf(expectations),
     expectations,
     timings: {
@@ -155,7 +234,16 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
       assertionsMs: expectations.reduce((sum, e) => sum + e.durationMs, 0),
       totalMs,
     },
+    ...(timeline ? { timeline } : {}),
   };
+}
+
+/**
+ * The error that explains a failed expectation: a harness error (a process of the run died, see
+ * checks/lib/exercise.ts) before the expectation's own words.
+ */
+function causeOf(errors: VitestError[] | undefined): VitestError | undefined {
+  return errors?.find((e) => e.name === 'EnvironmentError' || e.name === 'LearnerCodeError') ?? errors?.[0];
 }
 
 /** The first error of the suites or module around a test (a hook that failed), if any. */
@@ -168,13 +256,11 @@ function enclosingError(testCase: TestCase): VitestError | undefined {
   return undefined;
 }
 
-async function provisionDaprd(onProgress: (line: string) => void): Promise<string | undefined> {
-  const { chooseRuntime } = await import('../harness/docker.js');
-  // The harness runs daprd as a container where it has no local one and a container runtime answers.
-  if ((await chooseRuntime()) === 'docker') return undefined;
-  const { ensureDaprd } = await import('../harness/daprd-binary.js');
+/** Gets what the run's plan needs before the check's clock starts: a local daprd (found or built), container images. */
+async function provisionRuntime(onProgress: (line: string) => void): Promise<string | undefined> {
+  const { provisionRuntime: provision } = await import('../harness/provision.js');
   try {
-    await ensureDaprd(onProgress);
+    await provision(onProgress);
     return undefined;
   } catch (error) {
     return (error as Error).message;
@@ -197,6 +283,21 @@ function plainMessage(error: VitestError | undefined): string {
   return message.replace(/\n\s*If this is a long-running test.*$/s, '');
 }
 
+/** Calls `then` once `file` exists (it is made by a rename); nothing when the folder cannot be watched. */
+function watchFor(file: string, then: () => void): FSWatcher | undefined {
+  try {
+    const watcher = watch(path.dirname(file), (_event, name) => {
+      if (name === path.basename(file) && existsSync(file)) {
+        watcher.close();
+        then();
+      }
+    });
+    return watcher;
+  } catch {
+    return undefined; // no early verdict: the result waits for the teardown, as it always could
+  }
+}
+
 function readSideReport(dir: string): CheckSideReport | undefined {
   try {
     return JSON.parse(readFileSync(path.join(dir, 'timings.json'), 'utf8')) as CheckSideReport;
@@ -205,7 +306,69 @@ function readSideReport(dir: string): CheckSideReport | undefined {
   }
 }
 
+function readTimeline(dir: string): TimelineEvent[] | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, 'timeline.json'), 'utf8')) as TimelineEvent[];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * vitest's logger exits the process 1 ms after a SIGINT or SIGTERM, before the check's processes
+ * are torn down: the command handles those signals itself (src/commands/interrupt.ts).
+ */
+async function withoutExitOnSignal<T>(make: () => Promise<T>): Promise<T> {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((s) => [s, process.listeners(s)]));
+  try {
+    return await make();
+  } finally {
+    for (const s of signals) for (const listener of process.listeners(s)) if (!before.get(s)!.includes(listener)) process.off(s, listener);
+  }
+}
+
+async function withTempFolder<T>(dir: string, make: () => Promise<T>): Promise<T> {
+  const previous = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return await make();
+  } finally {
+    restoreEnv('TMPDIR', previous);
+  }
+}
+
+// A check imports the harness from src/ (`../../src/harness/environment.js`). Through vite, each
+// of its ~40 modules was transformed and evaluated module by module in the worker, every check:
+// the largest part of the runner's share before the environment starts. Where this runner itself
+// runs compiled (dist/), those imports are taken from dist/ instead and left to Node (external):
+// the same code, as the build compiled it. An author changing src/harness rebuilds, as for the
+// CLI itself; COURSE_CHECK_FROM_SOURCE=1 takes src/ through vite as before.
+const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const compiled = () => !process.env.COURSE_CHECK_FROM_SOURCE && path.basename(DIST) === 'dist';
+
+/** vitest's side: what is under dist/ is imported by Node. */
+function compiledHarness() {
+  return compiled() ? { server: { deps: { external: [new RegExp(`^${DIST.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`)] } } } : {};
+}
+
+/** vite's side: `../../src/x.js` from a check is `dist/x.js`. */
+function compiledHarnessAlias() {
+  return compiled() ? { resolve: { alias: [{ find: /^(?:\.\.\/)+src\/(.+)\.js$/, replacement: `${DIST}/$1.js` }] } } : {};
+}
+
+/** `process.env.X = undefined` would set the string "undefined". */
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
+
 /** vitest writes banners and summaries; the runner prints its own report. */
 function devNull(): Writable {
   return new Writable({ write: (_chunk, _encoding, callback) => callback() });
 }
+
+const messages = {
+  checkRuns: 'the check runs',
+  filesThere: "the exercise's files are all there",
+};

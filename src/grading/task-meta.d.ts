@@ -5,5 +5,7 @@ declare module 'vitest' {
   interface TaskMeta {
     /** Log lines shown to the learner next to a failed expectation. */
     logExcerpt?: string[];
+    /** The events that explain a failed expectation (see src/timeline/explain.ts). */
+    timeline?: import('../timeline/model.js').TimelineEvent[];
   }
 }

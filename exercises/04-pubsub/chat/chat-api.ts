@@ -4,6 +4,12 @@
 //   GET  /                      -> { user, rooms }
 //   POST /send { room, text }   -> 201 with the message that was published
 //   GET  /messages?room=general -> the messages this user shows for the room, in display order
+//
+// And a failure input, to see the worst order the broker can deliver in (the check uses it):
+//   HOLD_DELIVERIES=1 (env)     -> every delivery waits, unhandled, from the start
+//   POST /deliveries/hold       -> the same, from now on
+//   GET  /deliveries/held       -> { held: how many wait }
+//   POST /deliveries/release    -> lets them all into your handlers at once, highest seq first
 import type { DaprServer } from '@dapr/dapr';
 import type { ChatMessage } from './chat.js';
 
@@ -18,6 +24,11 @@ interface Request {
   body?: unknown;
   query: Record<string, unknown>;
 }
+interface Delivery {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  body?: { data?: { seq?: unknown } };
+}
 interface Response {
   status(code: number): Response;
   json(body: unknown): void;
@@ -26,6 +37,32 @@ type Handler = (req: Request, res: Response) => void | Promise<void>;
 interface Routes {
   get(path: string, handler: Handler): void;
   post(path: string, handler: Handler): void;
+}
+
+/**
+ * The failure input above. Call it before joinRooms: it must see each delivery before the
+ * handlers do. Released deliveries enter the handlers in one go, newest first (highest `seq`):
+ * the most out-of-order arrival that parallel workers can produce, every time.
+ */
+export function holdDeliveries(server: DaprServer, heldFromStart: boolean): void {
+  const app = server.daprServer.getServer() as Routes & { use(handler: (req: Delivery, res: unknown, next: () => void) => void): void };
+  let held: { seq: number; go: () => void }[] | undefined = heldFromStart ? [] : undefined;
+  app.use((req, _res, next) => {
+    const delivery = req.method === 'POST' && String(req.headers['content-type']).startsWith('application/cloudevents+json');
+    if (!delivery || !held) return next();
+    held.push({ seq: Number(req.body?.data?.seq) || 0, go: next });
+  });
+  app.post('/deliveries/hold', (_req, res) => {
+    held ??= [];
+    res.status(200).json({ held: held.length });
+  });
+  app.get('/deliveries/held', (_req, res) => res.status(200).json({ held: held?.length ?? 0 }));
+  app.post('/deliveries/release', (_req, res) => {
+    const waiting = (held ?? []).sort((a, b) => b.seq - a.seq);
+    held = undefined;
+    for (const delivery of waiting) delivery.go();
+    res.status(200).json({ released: waiting.length });
+  });
 }
 
 export function mountChatApi(server: DaprServer, chat: ChatUser): void {

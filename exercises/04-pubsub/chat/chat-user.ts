@@ -2,7 +2,7 @@
 // bob, ...) and ROOMS which rooms it joins ("general,random"). You do not need to change this
 // file: the pub/sub part is in chat.ts, what the user shows in inbox.ts.
 import { DaprServer } from '@dapr/dapr';
-import { mountChatApi } from './chat-api.js';
+import { holdDeliveries, mountChatApi } from './chat-api.js';
 import { joinRooms, send } from './chat.js';
 import { Inbox } from './inbox.js';
 
@@ -16,6 +16,8 @@ const server = new DaprServer({
 });
 const inbox = new Inbox();
 
+// A failure input (see chat-api.ts): before joinRooms, so that it sees every delivery first.
+holdDeliveries(server, process.env.HOLD_DELIVERIES === '1');
 await joinRooms(server, rooms, inbox);
 mountChatApi(server, {
   user,

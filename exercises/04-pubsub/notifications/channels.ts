@@ -122,6 +122,8 @@ export interface DeliveryRecord {
   type: string;
   /** The `id` in the event's data, when it has one. */
   eventId?: string;
+  /** The CloudEvent's own `id`: the same on a redelivery and on the dead-letter topic. */
+  cloudEventId: string;
   /** SUCCESS, RETRY or DROP as the service answered, or `HTTP <status>`; unset until answered. */
   answer?: string;
   at: string;
@@ -157,6 +159,7 @@ export function attachChannels(server: DaprServer): void {
       route: route ?? req.path,
       type: String(event.type ?? ''),
       eventId: typeof data === 'object' && data !== null && typeof data.id === 'string' ? data.id : undefined,
+      cloudEventId: String(event.id ?? ''),
       at: new Date().toISOString(),
     };
     deliveries.push(record);

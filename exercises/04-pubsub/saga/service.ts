@@ -23,33 +23,58 @@ export function createServer(defaultPort: number): DaprServer {
   // The SDK's web server would listen on every interface: keep it on loopback, beside its sidecar.
   app.listen = (port) => http.createServer(app as unknown as http.RequestListener).listen(port, '127.0.0.1');
   holdDeliveries(server);
+  slowSaves(server);
   return server;
 }
 
 /**
- * A switch for lining up a race (the check uses it for two orders that want the last unit):
- * after `POST /deliveries/hold`, every event the sidecar delivers waits here, unhandled, and
- * `POST /deliveries/release` lets them all into your handlers at the same instant.
- * `GET /deliveries/held` says how many are waiting.
+ * Switches for lining up a race (the check uses them; try them yourself). After
+ * `POST /deliveries/hold`, every event the sidecar delivers waits here, unhandled;
+ * `POST /deliveries/release` lets them all into your handlers at the same instant and stops
+ * holding, or, with `{ "topic": "order.created" }`, lets in only that topic's and keeps holding.
+ * `GET /deliveries/held` says how many are waiting: `{ held, byTopic }`.
  */
 function holdDeliveries(server: DaprServer): void {
-  let held: (() => void)[] | undefined;
+  let held: { topic: string; go: () => void }[] | undefined;
   web(server).use((req, _res, next) => {
     const delivery = req.method === 'POST' && String(req.headers['content-type']).startsWith('application/cloudevents+json');
-    if (delivery && held) held.push(next);
+    if (delivery && held) held.push({ topic: String((req.body as { topic?: unknown } | undefined)?.topic), go: next });
     else next();
+  });
+  const counts = () => ({
+    held: held?.length ?? 0,
+    byTopic: Object.fromEntries([...new Set(held?.map((h) => h.topic))].map((t) => [t, held!.filter((h) => h.topic === t).length])),
   });
   route(server, 'post', '/deliveries/hold', async () => {
     held ??= [];
-    return { status: 200, body: { held: held.length } };
+    return { status: 200, body: counts() };
   });
-  route(server, 'get', '/deliveries/held', async () => ({ status: 200, body: { held: held?.length ?? 0 } }));
-  route(server, 'post', '/deliveries/release', async () => {
-    const waiting = held ?? [];
-    held = undefined;
-    for (const go of waiting) go();
+  route(server, 'get', '/deliveries/held', async () => ({ status: 200, body: counts() }));
+  route(server, 'post', '/deliveries/release', async (_params, body) => {
+    const topic = (body as { topic?: unknown } | undefined)?.topic;
+    const waiting = (held ?? []).filter((h) => topic === undefined || h.topic === topic);
+    held = topic === undefined ? undefined : held!.filter((h) => !waiting.includes(h));
+    for (const { go } of waiting) go();
     return { status: 200, body: { released: waiting.length } };
   });
+}
+
+/** How long each `save` waits before it writes (POST /state/slow), and how many are waiting now. */
+const slow = { ms: 0, waiting: 0 };
+
+/**
+ * A switch for a slow state store (the check uses it to widen a race): after
+ * `POST /state/slow { "ms": 700 }`, every `save` of this service waits 700 ms before it writes:
+ * the window in which another handler can read the same record. `{ "ms": 0 }` turns it off;
+ * `GET /state/slow` says `{ ms, waiting }`, how many saves are in their wait.
+ */
+function slowSaves(server: DaprServer): void {
+  route(server, 'post', '/state/slow', async (_params, body) => {
+    const ms = Number((body as { ms?: unknown } | undefined)?.ms ?? 0);
+    slow.ms = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    return { status: 200, body: slow };
+  });
+  route(server, 'get', '/state/slow', async () => ({ status: 200, body: slow }));
 }
 
 // The SDK's HTTP server is an Express app (which parses JSON bodies); these are the parts used here.
@@ -129,6 +154,11 @@ export async function load<T>(client: DaprClient, key: string): Promise<Versione
  * it returns false when another write got there first, and then nothing was written.
  */
 export async function save<T>(client: DaprClient, key: string, value: T, etag?: string): Promise<boolean> {
+  if (slow.ms > 0) {
+    slow.waiting++;
+    await new Promise((resolve) => setTimeout(resolve, slow.ms));
+    slow.waiting--;
+  }
   const { error } = await client.state.save(STATESTORE, [
     etag === undefined
       ? { key, value }

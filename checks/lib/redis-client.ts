@@ -1,0 +1,22 @@
+// One connection to the run's own Redis for a check file, opened on first use and closed after
+// the last expectation. The helpers that read or change the broker directly (redis-faults.ts,
+// state-keys.ts) share it.
+import { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
+import type { Environment } from './exercise.js';
+
+/** Registers an afterAll that closes the connection; call it at the top of a check file. */
+export function useRedisClient(env: () => Environment): () => Redis {
+  let client: Redis | undefined;
+  afterAll(() => {
+    client?.disconnect();
+  });
+  return () => {
+    if (!client) {
+      const server = env().redis;
+      if (!server) throw new Error('This run has no Redis.');
+      client = new Redis({ host: server.host, port: server.port, maxRetriesPerRequest: 1 });
+    }
+    return client;
+  };
+}
