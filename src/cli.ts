@@ -18,7 +18,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   list: { usage: 'list [--json]', summary: 'Every lesson and exercise with its status', load: () => import('./commands/list.js') },
   show: { usage: 'show <id>', summary: "Print an item's text", load: () => import('./commands/show.js') },
   check: {
-    usage: 'check [id] [--reporter text|json|junit]',
+    usage: 'check [id] [--reporter text|json|junit] [--timeline]',
     summary: 'Grade an exercise against real sidecars',
     load: () => import('./commands/check.js'),
   },
@@ -29,11 +29,21 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'Diff your files against the solution',
     load: () => import('./commands/solution.js'),
   },
-  reset: { usage: 'reset [id] [--yes]', summary: 'Back up your files and restore the starter', load: () => import('./commands/reset.js') },
-  run: { usage: 'run [id]', summary: "Start an exercise's services with their sidecars", load: () => import('./commands/run.js') },
+  reset: { usage: 'reset [id] [file] [--yes]', summary: 'Back up your files and restore the starter (or one file)', load: () => import('./commands/reset.js') },
+  run: { usage: 'run [id]', summary: "Start an exercise's services with their sidecars (type stop/start <app> in it)", load: () => import('./commands/run.js') },
+  publish: {
+    usage: "publish <topic> ['<json>'] [--type T] [--id ID]",
+    summary: 'Publish an event through a running course run',
+    load: () => import('./commands/publish.js'),
+  },
+  timeline: {
+    usage: 'timeline [id]',
+    summary: 'Open the last check or run as a picture: every message, attempt and answer',
+    load: () => import('./commands/timeline.js'),
+  },
   doctor: { usage: 'doctor', summary: 'Check Node, daprd, Redis, Docker and ports', load: () => import('./commands/doctor.js') },
   setup: { usage: 'setup', summary: 'Find or build daprd and find redis-server', load: () => import('./commands/setup.js') },
-  dev: { usage: 'dev check [id]', summary: 'Authoring gate: starters fail as intended, solutions pass', load: () => import('./commands/dev.js') },
+  dev: { usage: 'dev check [id] [--repeat N]', summary: 'Authoring gate: starters fail, solutions pass, mutants are caught', load: () => import('./commands/dev.js') },
 };
 
 /** Not in --help: the runner's own background work. */

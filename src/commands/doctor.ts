@@ -8,11 +8,9 @@ export async function run(args: string[]): Promise<number> {
   const preflight = await import('../harness/preflight.js');
   const findings: Finding[] = [
     preflight.checkNode(),
-    preflight.checkDaprd(),
-    preflight.checkGo(),
-    preflight.checkRedis(),
-    await preflight.checkContainers(),
+    ...(await preflight.checkRuntime()),
     await preflight.checkPorts(await fixedPorts()),
+    await checkDaprCli(),
   ];
   const canGrade = !findings.some((f) => f.status === 'fail');
   if (canGrade) findings.push(await sidecarSmokeTest());
@@ -45,14 +43,31 @@ async function sidecarSmokeTest(): Promise<Finding> {
   try {
     const env = await startEnvironment({ resourcesDir: dir, apps: [{ appId: 'doctor' }], readyTimeoutMs: 20_000 });
     const ms = Date.now() - started;
+    const where = env.runtime.plan;
     await env.stop();
-    return { name: 'sidecar', status: 'ok', detail: `a daprd with a Redis pubsub started and was ready in ${ms} ms` };
+    return { name: 'sidecar', status: 'ok', detail: messages.smokeTest(where.daprd.where, where.redis.where, ms) };
   } catch (error) {
     const excerpt = ((error as { logExcerpt?: string[] }).logExcerpt ?? []).slice(-5).join('\n');
     return { name: 'sidecar', status: 'fail', detail: (error as Error).message, fix: excerpt || undefined };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The Dapr CLI is optional: the course starts daprd itself. Said either way, because exercises
+ * mention `dapr run -f .`, and because its runs share one Redis.
+ */
+export async function checkDaprCli(): Promise<Finding> {
+  const { findOnPath } = await import('../harness/which.js');
+  const dapr = findOnPath('dapr');
+  if (!dapr) return { name: 'Dapr CLI', status: 'ok', detail: messages.noCli };
+  const { execFile } = await import('node:child_process');
+  const output = await new Promise<string>((resolve) =>
+    execFile(dapr, ['--version'], { timeout: 5000 }, (error, stdout) => resolve(error ? '' : stdout)),
+  );
+  const version = /CLI version:\s*(\S+)/i.exec(output)?.[1];
+  return { name: 'Dapr CLI', status: 'ok', detail: messages.cli(dapr, version), fix: messages.sharedRedis };
 }
 
 /** The fixed ports in the course's dapr.yaml files, which `course run` uses. */
@@ -91,6 +106,13 @@ function indent(text: string): string {
 }
 
 const messages = {
+  smokeTest: (daprd: string, redis: string, ms: number) =>
+    `a daprd (${daprd === 'local' ? 'here' : 'in a container'}) with a Redis pubsub (${redis === 'local' ? 'here' : 'in a container'}) started and was ready in ${ms} ms`,
+  noCli: 'not installed (optional: npx course run starts an exercise by hand, npx course publish publishes to it)',
+  cli: (file: string, version: string | undefined) =>
+    `${version ? `version ${version}` : 'found'} at ${file}: dapr run -f . also starts an exercise by hand`,
+  sharedRedis:
+    "Runs of the Dapr CLI share the Redis of `dapr init`: a subscriber new to a topic first receives what earlier exercises published to it. npx course run starts a fresh Redis each time.",
   ready: 'Ready: checks can start real sidecars here. Next: npx course next',
   notReady: 'Not ready: fix the ✗ lines above (each has its fix), then run npx course doctor again.',
 };

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import type { Exercise } from '../course/manifest.js';
 import { recordHint, updateProgress } from '../course/progress.js';
 import { color } from '../ui/color.js';
-import { renderMarkdown } from '../ui/markdown.js';
+import { renderMarkdownCached } from '../ui/render-cache.js';
+import { terminalWidth } from '../ui/terminal.js';
 import { chooseExercise, openWorkbook } from './workbook-context.js';
 
 export async function run(args: string[]): Promise<number> {
@@ -22,12 +23,14 @@ export async function nextHint(root: string, exercise: Exercise): Promise<string
     if ((progress.hintsUsed[exercise.id] ?? 0) < total) number = recordHint(progress, exercise.id);
   });
   if (number === 0) {
-    const all = await renderMarkdown(exercise.hints.map((hint, i) => `**${i + 1}.** ${hint}`).join('\n\n'));
+    const width = terminalWidth() - 3;
+    const rendered = await Promise.all(exercise.hints.map((hint) => renderMarkdownCached(root, hint, { width })));
+    const all = rendered.map((text, i) => `${color.bold(`${i + 1}.`)} ${text.split('\n').join('\n   ')}`).join('\n\n');
     return [messages.noMore(exercise), '', all, '', messages.reveal(exercise.id)].join('\n');
   }
   return [
     color.bold(messages.heading(number, total)),
-    await renderMarkdown(exercise.hints[number - 1]!),
+    await renderMarkdownCached(root, exercise.hints[number - 1]!),
     '',
     color.dim(number === total ? messages.wasLast(exercise.id) : messages.more),
   ].join('\n');

@@ -1,7 +1,11 @@
-// `course list [--json]`: every lesson and exercise with its status.
+// `course list [--json]`: every lesson and exercise with its status and the number the screen
+// shows for it (lessons and exercises counted apart).
 import { parseArgs } from 'node:util';
+import { itemLabel, itemNumber } from '../course/numbering.js';
 import { completion, itemStatuses, type ItemStatus } from '../course/progress.js';
 import { color } from '../ui/color.js';
+import { wrapText } from '../ui/layout.js';
+import { terminalWidth } from '../ui/terminal.js';
 import { openWorkbook, type Workbook } from './workbook-context.js';
 
 export async function run(args: string[]): Promise<number> {
@@ -19,6 +23,7 @@ export function listJson({ course, progress }: Workbook) {
     items: statuses.map(({ item, status }) => ({
       id: item.id,
       kind: item.kind,
+      number: itemNumber(course, item).number,
       module: item.moduleId,
       title: item.title,
       status,
@@ -27,20 +32,22 @@ export function listJson({ course, progress }: Workbook) {
   };
 }
 
-export function listText({ course, progress }: Workbook): string {
+export function listText({ course, progress }: Workbook, width = terminalWidth()): string {
   const statuses = itemStatuses(course, progress);
+  const labelWidth = Math.max(...course.items.map((item) => itemLabel(course, item).length));
   const idWidth = Math.max(...course.items.map((item) => item.id.length));
   const lines: string[] = [];
   for (const module of course.modules) {
     lines.push(color.bold(`${module.id}  ${module.title}`));
     for (const { item, status } of statuses.filter((s) => s.item.moduleId === module.id)) {
-      const line = `  ${SYMBOLS[status]} ${item.kind.padEnd(8)}  ${item.id.padEnd(idWidth)}  ${item.title}`;
-      lines.push(status === 'current' ? color.bold(line) : status === 'pending' ? line : color.dim(line));
+      const start = `  ${SYMBOLS[status]} ${itemLabel(course, item).padEnd(labelWidth)}  ${item.id.padEnd(idWidth)}  `;
+      const hang = ' '.repeat(6 + labelWidth + idWidth);
+      const style = status === 'current' ? color.bold : status === 'pending' ? (s: string) => s : color.dim;
+      lines.push(...wrapText(item.title, width, start, hang).map((line) => style(line)));
     }
     lines.push('');
   }
-  const { finished, total } = completion(course, progress);
-  lines.push(messages.summary(finished, total));
+  lines.push(...wrapText(messages.summary(completion(course, progress)), width), messages.legend);
   return lines.join('\n');
 }
 
@@ -53,6 +60,8 @@ const SYMBOLS: Record<ItemStatus, string> = {
 };
 
 const messages = {
-  summary: (finished: number, total: number) =>
-    `${finished}/${total} finished.  ✓ done  ▶ current  · to do  ↷ skipped   Continue: npx course next`,
+  summary: ({ lessons, exercises, skipped }: ReturnType<typeof completion>) =>
+    `${lessons.read} of ${lessons.total} lessons read, ${exercises.passed} of ${exercises.total} exercises passed` +
+    `${skipped > 0 ? `, ${skipped} skipped` : ''}.`,
+  legend: '✓ done  ▶ current  · to do  ↷ skipped   Continue: npx course next',
 };

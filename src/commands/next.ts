@@ -1,12 +1,14 @@
-// `course next [--skip]`: the current item. A lesson is shown and marked read, so the next call
-// moves on; an exercise stays current until it passes, unless skipped.
+// `course next [--skip]`: the current item. A lesson is shown (in the pager, from its top) and
+// stays current while the learner reads it; the next `course next` marks it read and moves on. An
+// exercise stays current until it passes, unless skipped.
 import { parseArgs } from 'node:util';
 import { ensureWorkDir } from '../course/exercise-files.js';
-import type { Exercise, Item } from '../course/manifest.js';
+import type { Exercise, Item, Lesson } from '../course/manifest.js';
 import { currentItem, recordStatus, updateProgress } from '../course/progress.js';
 import { color } from '../ui/color.js';
 import { exerciseView, lessonView } from '../ui/item-view.js';
 import { finishView } from '../ui/finish-view.js';
+import { page } from '../ui/pager.js';
 import { prerenderInBackground } from '../ui/prerender.js';
 import { openWorkbook, type Workbook } from './workbook-context.js';
 
@@ -24,39 +26,49 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The lesson the learner was shown last and has not moved on from, if the current item is one. */
+export function lessonBeingRead({ course, progress }: Workbook): Lesson | undefined {
+  const item = currentItem(course, progress);
+  return item?.kind === 'lesson' && progress.current === item.id ? item : undefined;
+}
+
 /**
- * Shows the current item and records what showing it means; also the dashboard's "continue"
- * (`inMenu`: the menu follows, so no pointer to the next command).
+ * Moves on from a lesson the learner has been shown (marking it read), then shows the current
+ * item; also the dashboard's "continue" (`inMenu`: the menu follows, so no pointer to the next
+ * command).
  */
 export async function showNext(workbook: Workbook, { inMenu = false } = {}): Promise<void> {
+  const reserve = inMenu ? MENU_ROWS : 1;
   const { root, course } = workbook;
+  const read = lessonBeingRead(workbook);
+  if (read) workbook.progress = updateProgress(root, (p) => recordStatus(p, read.id, 'read'));
   const item = currentItem(course, workbook.progress);
   if (!item) {
     console.log(finishView(course, workbook.progress));
     return;
   }
   if (item.kind === 'lesson') {
-    console.log(await lessonView(root, course, item));
-    workbook.progress = updateProgress(root, (p) => {
-      recordStatus(p, item.id, 'read');
-      p.current = item.id;
-    });
-    if (!inMenu) console.log(`\n${messages.lessonRead}`);
-    prerenderInBackground(root, currentItem(course, workbook.progress)?.id);
+    workbook.progress = updateProgress(root, (p) => void (p.current = item.id));
+    await page(await lessonView(root, course, item), { reserve });
+    if (!inMenu) console.log(`\n${messages.whenRead}`);
+    prerenderInBackground(root, course.items[course.items.indexOf(item) + 1]?.id);
     return;
   }
   const shownBefore = workbook.progress.current === item.id;
   const { dir, created } = ensureWorkDir(root, item);
-  console.log(await exerciseView(root, course, item, dir, { created }));
+  await page(await exerciseView(root, course, item, dir, { created }), { reserve });
   if (shownBefore && !inMenu) console.log(`\n${messages.notPassedYet(item)}`);
   else workbook.progress = updateProgress(root, (p) => void (p.current = item.id));
 }
+
+/** The dashboard's status and menu, which follow the item on the screen. */
+const MENU_ROWS = 12;
 
 const messages = {
   skipped: (item: Item) =>
     color.yellow(`Skipped ${item.id}.`) +
     (item.kind === 'exercise' ? ` Come back to it any time: npx course check ${item.id}\n` : '\n'),
-  lessonRead: color.dim('Marked as read. Continue: npx course next'),
+  whenRead: color.dim('Read it? Move on with npx course next (that marks it read).'),
   notPassedYet: (exercise: Exercise) =>
     `This exercise has not passed yet, so ${color.bold('npx course next')} stays here.\n` +
     `Check it: npx course check    Skip it for now: npx course next --skip` +

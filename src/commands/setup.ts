@@ -1,22 +1,25 @@
-// `course setup`: get a daprd (find one, or build it with Go into a cache) and find redis-server.
+// `course setup`: get what checks run on this machine: a daprd (found, or built with Go into a
+// cache) or its image, redis-server or the Redis image, each where the runtime plan puts it.
 import { color } from '../ui/color.js';
 
 export async function run(): Promise<number> {
-  const { ensureDaprd } = await import('../harness/daprd-binary.js');
-  const { checkRedis } = await import('../harness/preflight.js');
+  const { chooseRuntime } = await import('../harness/runtime-choice.js');
+  const { provisionPart } = await import('../harness/provision.js');
   let ok = true;
   try {
-    const daprd = await ensureDaprd((line) => console.log(color.dim(line)));
-    console.log(`${color.green('✓')} daprd ${daprd.version} at ${daprd.path} (found through ${daprd.source})`);
+    const plan = await chooseRuntime();
+    for (const part of ['daprd', 'redis'] as const) {
+      try {
+        const what = await provisionPart(part, plan[part], (line) => console.log(color.dim(line)));
+        console.log(`${color.green('✓')} ${messages.part(part, what)}`);
+      } catch (error) {
+        ok = false;
+        console.log(`${color.red('✗')} ${messages.part(part, (error as Error).message)}`);
+      }
+    }
   } catch (error) {
     ok = false;
-    console.log(`${color.red('✗')} daprd: ${(error as Error).message}`);
-  }
-  const redis = checkRedis();
-  if (redis.status === 'ok') console.log(`${color.green('✓')} redis-server ${redis.detail}`);
-  else {
-    ok = false;
-    console.log(`${color.red('✗')} redis-server: ${redis.detail}\n    ${redis.fix}`);
+    console.log(`${color.red('✗')} ${(error as Error).message}`);
   }
   console.log(ok ? messages.ready : messages.notReady);
   await warmFirstItem();
@@ -24,6 +27,7 @@ export async function run(): Promise<number> {
 }
 
 const messages = {
+  part: (part: string, text: string) => (text.startsWith(part) ? text : `${part === 'redis' ? 'Redis' : part}: ${text}`),
   ready: '\nSet up. Start the course with: npx course next',
   notReady: '\nSomething is missing (see above). `npx course doctor` explains each problem.',
 };

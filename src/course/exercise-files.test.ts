@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureCourse } from '../../test/helpers/fixture.js';
-import { backup, copyForCheck, ensureWorkDir, restoreStarter, scratchRoot } from './exercise-files.js';
+import { backup, backupFile, copyForCheck, ensureWorkDir, restoreStarter, restoreStarterFile, scratchRoot, starterFile } from './exercise-files.js';
 
 describe('ensureWorkDir', () => {
   it('copies the starter the first time and never overwrites the learner’s work', () => {
@@ -51,5 +51,26 @@ describe('backup and restoreStarter', () => {
     restoreStarter(root, greet);
     expect(readFileSync(path.join(dir, 'greet.ts'), 'utf8')).toContain('TODO');
     expect(existsSync(path.join(dir, 'notes.txt'))).toBe(false);
+  });
+});
+
+describe('one file: starterFile, backupFile and restoreStarterFile', () => {
+  it('backs up only that file, restores only that file, and refuses paths outside the exercise', () => {
+    const { root, exercise } = fixtureCourse();
+    const greet = exercise('greet');
+    const { dir } = ensureWorkDir(root, greet);
+    writeFileSync(path.join(dir, 'greet.ts'), 'my attempt');
+    writeFileSync(path.join(dir, 'README.md'), 'my notes');
+    const saved = backupFile(root, greet, 'greet.ts')!;
+    expect(path.relative(root, saved)).toMatch(/^\.course[\\/]backups[\\/]greet-[\dTZ-]+[\\/]greet\.ts$/);
+    expect(readdirSync(path.dirname(saved))).toEqual(['greet.ts']);
+    expect(readFileSync(saved, 'utf8')).toBe('my attempt');
+    restoreStarterFile(root, greet, 'greet.ts');
+    expect(readFileSync(path.join(dir, 'greet.ts'), 'utf8')).toContain('TODO');
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('my notes');
+    expect(starterFile(greet, 'nope.ts')).toBeUndefined();
+    expect(starterFile(greet, '../count/counter.ts')).toBeUndefined();
+    expect(starterFile(greet, path.join(root, 'package.json'))).toBeUndefined();
+    expect(backupFile(root, greet, 'missing.ts')).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 // The folders of an exercise's code: the learner's work folder, scratch copies for the authoring
 // gate, and backups taken before anything replaces the learner's files.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Exercise } from './manifest.js';
 import { fileTimestamp } from './timestamp.js';
@@ -56,6 +56,39 @@ export function backup(root: string, exercise: Exercise): string {
   mkdirSync(path.dirname(target), { recursive: true });
   cpSync(workDir(root, exercise), target, { recursive: true, errorOnExist: true, force: false });
   return target;
+}
+
+/**
+ * The starter's copy of one file, as the learner names it (relative to the exercise folder);
+ * undefined when the starter has no such file.
+ */
+export function starterFile(exercise: Exercise, file: string): string | undefined {
+  const relative = path.normalize(file);
+  if (path.isAbsolute(relative) || relative.split(path.sep).includes('..')) return undefined;
+  const absolute = path.join(exercise.starterDir, relative);
+  return existsSync(absolute) && statSync(absolute).isFile() ? absolute : undefined;
+}
+
+/**
+ * Copies one file of the learner's work folder to `.course/backups/<exercise>-<timestamp>/<file>`
+ * and returns that path; undefined when the learner has no such file (nothing to back up).
+ */
+export function backupFile(root: string, exercise: Exercise, file: string): string | undefined {
+  const source = path.join(workDir(root, exercise), file);
+  if (!existsSync(source)) return undefined;
+  const target = path.join(stateDir(root), 'backups', `${exercise.id}-${fileTimestamp()}`, file);
+  mkdirSync(path.dirname(target), { recursive: true });
+  cpSync(source, target, { errorOnExist: true, force: false });
+  return target;
+}
+
+/** Puts the starter's version of one file back into the work folder. Take a backup first. */
+export function restoreStarterFile(root: string, exercise: Exercise, file: string): void {
+  const source = starterFile(exercise, file);
+  if (!source) throw new Error(`The starter of ${exercise.id} has no ${file}`);
+  const target = path.join(ensureWorkDir(root, exercise).dir, file);
+  mkdirSync(path.dirname(target), { recursive: true });
+  cpSync(source, target);
 }
 
 /** Replaces the work folder with a fresh copy of the starter. Take a backup first. */

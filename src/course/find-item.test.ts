@@ -11,6 +11,15 @@ describe('findItem', () => {
     expect(() => findItem(course, 'gret')).toThrow(UserError);
   });
 
+  it('finds by the number the screen shows (lessons and exercises counted apart) and by title', () => {
+    const { course } = fixtureCourse();
+    expect(findItem(course, 'lesson 2').id).toBe('events');
+    expect(findItem(course, 'Exercise 2').id).toBe('count');
+    expect(findItem(course, 'exercise2').id).toBe('count');
+    expect(findItem(course, 'say hello').id).toBe('greet');
+    expect(() => findItem(course, 'lesson 3')).toThrow(UserError);
+  });
+
   it('refuses a lesson where an exercise is needed', () => {
     const { course } = fixtureCourse();
     expect(() => findExercise(course, 'welcome')).toThrow(/"welcome" is a lesson/);

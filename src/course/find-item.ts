@@ -1,9 +1,15 @@
-// Looking an item up by the id a learner typed, with suggestions when it is not there.
+// Looking an item up by what a learner typed (its id, the number the screen shows, `lesson 3`,
+// or its title), with suggestions when it is not there.
 import type { Course, Exercise, Item } from './manifest.js';
+import { itemByNumber } from './numbering.js';
 import { UserError } from '../ui/errors.js';
 
 export function findItem(course: Course, id: string): Item {
-  const item = course.items.find((candidate) => candidate.id === id);
+  const wanted = id.trim().toLowerCase();
+  const item =
+    course.items.find((candidate) => candidate.id === id) ??
+    itemByNumber(course, id) ??
+    course.items.find((candidate) => candidate.title.toLowerCase() === wanted);
   if (item) return item;
   throw new UserError(messages.unknown(id, closeIds(course.items.map((i) => i.id), id)));
 }

@@ -35,7 +35,11 @@ const exerciseEntry = z
     check: z.string().optional(),
     /** Hints, gentlest first. */
     hints: z.array(z.string().trim().min(1, 'a hint must not be empty')).min(1),
-    /** Keyed hints shown next to the expectation whose name they carry. */
+    /**
+     * Keyed by expectation (test) name: where to look when that expectation fails, shown under it
+     * as "Where to look: …". A pointer (a file, a function, a setting to compare with the task),
+     * never the fix: the fix belongs in `hints`, the ladder `course hint` climbs one rung at a time.
+     */
     expectationHints: z.record(z.string(), z.string().min(1)).optional(),
     /** Expectations (test names) the untouched starter must fail; every other one must pass. */
     starterFails: z.array(z.string().min(1)).min(1),

@@ -1,9 +1,10 @@
 // The learner's progress: `.course/progress.json` in the workbook, versioned, written atomically.
 // Ids the course no longer has (renamed or removed items) are kept in the file but ignored.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Course, Item } from './manifest.js';
 import { fileTimestamp } from './timestamp.js';
+import { UserError } from '../ui/errors.js';
 import { stateDir } from './workbook.js';
 
 export type RecordedStatus = 'read' | 'done' | 'skipped';
@@ -21,11 +22,34 @@ export type ItemStatus = RecordedStatus | 'current' | 'pending';
 
 export interface LoadedProgress {
   progress: Progress;
-  /** Set when an unreadable file was moved aside: where it went, to tell the learner. */
-  movedCorruptFileTo?: string;
+  /** Set when the file could not be used as it was; the learner is told (workbook-context.ts). */
+  problem?: ProgressProblem;
+}
+
+export interface ProgressProblem {
+  /** `damaged`: not valid JSON; `invalid`: valid JSON with entries that are not progress. */
+  cause: 'damaged' | 'empty' | 'version' | 'invalid';
+  /** Where the original file was kept, beside the new one. */
+  keptAt: string;
+  /** How many statuses and hint counts were read back from it. */
+  salvaged: number;
+  /** The file's `version`, when that was the problem. */
+  version?: unknown;
+}
+
+/** A progress file that could not be written; what was there before is untouched. */
+export class ProgressSaveError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly code: string | undefined,
+  ) {
+    super(messages.notSaved(file, code), 1);
+    this.name = 'ProgressSaveError';
+  }
 }
 
 const RECORDED: readonly string[] = ['read', 'done', 'skipped'];
+const VERSION = 1;
 
 export function progressFile(root: string): string {
   return path.join(stateDir(root), 'progress.json');
@@ -36,26 +60,44 @@ export function emptyProgress(): Progress {
 }
 
 /**
- * Reads the progress file. A missing file is a fresh start; a file that is not valid progress is
- * moved to `.course/progress.corrupt-<timestamp>.json` (never dropped) and a fresh one begins.
+ * Reads the progress file. A missing file is a fresh start. A file that is not valid progress
+ * (damaged, empty, of another version, with entries that are not progress) is never dropped: it is
+ * kept beside the new one as `progress.<cause>-<timestamp>.json`, what can be read of it is
+ * salvaged and saved, and `problem` says what happened.
  */
 export function loadProgress(root: string): LoadedProgress {
   const file = progressFile(root);
   if (!existsSync(file)) return { progress: emptyProgress() };
-  const parsed = parseProgress(readFileSync(file, 'utf8'));
-  if (parsed) return { progress: parsed };
-  const movedTo = path.join(stateDir(root), `progress.corrupt-${fileTimestamp()}.json`);
-  renameSync(file, movedTo);
-  return { progress: emptyProgress(), movedCorruptFileTo: movedTo };
+  const text = readFileSync(file, 'utf8');
+  const read = readProgress(text);
+  if (!read.cause) return { progress: read.progress };
+  const keptAt = path.join(stateDir(root), `progress.${read.cause}-${fileTimestamp()}.json`);
+  renameSync(file, keptAt);
+  try {
+    saveProgress(root, read.progress);
+  } catch (error) {
+    renameSync(keptAt, file); // as it was: the next command tries again
+    throw error;
+  }
+  const salvaged = Object.keys(read.progress.items).length + Object.keys(read.progress.hintsUsed).length;
+  return { progress: read.progress, problem: { cause: read.cause, keptAt, salvaged, version: read.version } };
 }
 
-/** Writes to a temporary file and renames it over the old one, so a crash never leaves half a file. */
+/**
+ * Writes to a temporary file and renames it over the old one, so a crash or a full disk never
+ * leaves half a file: the old file stays as it was until the new one is complete.
+ */
 export function saveProgress(root: string, progress: Progress): void {
   const file = progressFile(root);
-  mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(progress, null, 2)}\n`);
-  renameSync(temporary, file);
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(temporary, `${JSON.stringify(progress, null, 2)}\n`);
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new ProgressSaveError(file, (error as NodeJS.ErrnoException).code);
+  }
 }
 
 /**
@@ -93,10 +135,29 @@ export function itemStatuses(course: Course, progress: Progress): { item: Item; 
   }));
 }
 
-/** Items finished (done, read or skipped) out of the course's total; unknown ids do not count. */
-export function completion(course: Course, progress: Progress): { finished: number; total: number } {
-  const finished = course.items.filter((item) => progress.items[item.id] !== undefined).length;
-  return { finished, total: course.items.length };
+export interface Completion {
+  /** Lessons read and exercises passed; skipped items are not finished. */
+  finished: number;
+  skipped: number;
+  total: number;
+  lessons: { read: number; skipped: number; total: number };
+  exercises: { passed: number; skipped: number; total: number };
+}
+
+/** How far the learner is, counting lessons and exercises apart; unknown ids do not count. */
+export function completion(course: Course, progress: Progress): Completion {
+  const count = (kind: Item['kind'], status: RecordedStatus) =>
+    course.items.filter((item) => item.kind === kind && progress.items[item.id]?.status === status).length;
+  const total = (kind: Item['kind']) => course.items.filter((item) => item.kind === kind).length;
+  const lessons = { read: count('lesson', 'read'), skipped: count('lesson', 'skipped'), total: total('lesson') };
+  const exercises = { passed: count('exercise', 'done'), skipped: count('exercise', 'skipped'), total: total('exercise') };
+  return {
+    finished: lessons.read + exercises.passed,
+    skipped: lessons.skipped + exercises.skipped,
+    total: course.items.length,
+    lessons,
+    exercises,
+  };
 }
 
 /** The exercise passed most recently, if any. */
@@ -111,30 +172,70 @@ export function lastPassedExercise(course: Course, progress: Progress): Item | u
   return latest?.item;
 }
 
-function parseProgress(text: string): Progress | undefined {
+interface ReadProgress {
+  progress: Progress;
+  cause?: ProgressProblem['cause'];
+  version?: unknown;
+}
+
+/** Parses a progress file; when it is not valid progress, salvages what can be read of it. */
+function readProgress(text: string): ReadProgress {
+  if (text.trim() === '') return { progress: emptyProgress(), cause: 'empty' };
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
-    return undefined;
+    return { progress: salvageText(text), cause: 'damaged' };
   }
-  if (!isRecord(data) || data.version !== 1 || !isRecord(data.items)) return undefined;
-  const hintsUsed = data.hintsUsed ?? {};
-  if (!isRecord(hintsUsed)) return undefined;
-  const items: Progress['items'] = {};
-  for (const [id, entry] of Object.entries(data.items)) {
-    if (!isRecord(entry) || typeof entry.status !== 'string' || !RECORDED.includes(entry.status)) return undefined;
-    items[id] = { status: entry.status as RecordedStatus, at: typeof entry.at === 'string' ? entry.at : '' };
+  if (!isRecord(data)) return { progress: emptyProgress(), cause: 'invalid' };
+  const salvaged = salvageData(data);
+  if (data.version !== VERSION) return { progress: salvaged.progress, cause: 'version', version: data.version };
+  return salvaged.complete ? { progress: salvaged.progress } : { progress: salvaged.progress, cause: 'invalid' };
+}
+
+/** The entries of parsed progress that are valid, and whether that was all of them. */
+function salvageData(data: Record<string, unknown>): { progress: Progress; complete: boolean } {
+  const progress = emptyProgress();
+  let complete = isRecord(data.items) && (data.hintsUsed === undefined || isRecord(data.hintsUsed));
+  for (const [id, entry] of Object.entries(isRecord(data.items) ? data.items : {})) {
+    if (isRecord(entry) && typeof entry.status === 'string' && RECORDED.includes(entry.status)) {
+      progress.items[id] = { status: entry.status as RecordedStatus, at: typeof entry.at === 'string' ? entry.at : '' };
+    } else {
+      complete = false;
+    }
   }
-  const hints: Progress['hintsUsed'] = {};
-  for (const [id, count] of Object.entries(hintsUsed)) {
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) return undefined;
-    hints[id] = count;
+  for (const [id, count] of Object.entries(isRecord(data.hintsUsed) ? data.hintsUsed : {})) {
+    if (typeof count === 'number' && Number.isInteger(count) && count >= 0) progress.hintsUsed[id] = count;
+    else complete = false;
   }
-  const current = typeof data.current === 'string' ? data.current : undefined;
-  return { version: 1, items, hintsUsed: hints, ...(current ? { current } : {}) };
+  if (typeof data.current === 'string') progress.current = data.current;
+  return { progress, complete };
+}
+
+/** What can still be read of a file that is not JSON (cut short, or edited by hand): its entries. */
+function salvageText(text: string): Progress {
+  const progress = emptyProgress();
+  for (const [, id, body] of text.matchAll(/"([a-z0-9][a-z0-9-]*)"\s*:\s*\{([^{}]*)\}/g)) {
+    const status = /"status"\s*:\s*"(read|done|skipped)"/.exec(body!)?.[1];
+    const at = /"at"\s*:\s*"([^"]*)"/.exec(body!)?.[1] ?? '';
+    if (status) progress.items[id!] = { status: status as RecordedStatus, at };
+  }
+  const hints = /"hintsUsed"\s*:\s*\{([^{}]*)/.exec(text)?.[1] ?? '';
+  for (const [, id, count] of hints.matchAll(/"([a-z0-9][a-z0-9-]*)"\s*:\s*(\d+)/g)) progress.hintsUsed[id!] = Number(count);
+  const current = /"current"\s*:\s*"([a-z0-9][a-z0-9-]*)"/.exec(text)?.[1];
+  if (current) progress.current = current;
+  return progress;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+const messages = {
+  notSaved: (file: string, code: string | undefined) =>
+    `Your progress could not be saved: ${
+      code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'the file cannot be written' : 'writing it failed'
+    }${code ? ` (${code})` : ''}.\n` +
+    `Nothing was lost: ${path.basename(file)} still holds your progress as it was before this command. ` +
+    `Free some space (or fix the permissions of ${path.dirname(file)}) and run the command again.`,
+};

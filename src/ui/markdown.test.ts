@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { renderMarkdown, visibleLength, wrapListLines } from './markdown.js';
+import { visibleLength } from './layout.js';
+import { renderMarkdown } from './markdown.js';
 
 const ESC = '\u001b';
 
@@ -55,9 +56,74 @@ describe('renderMarkdown', () => {
   });
 });
 
-describe('wrapListLines', () => {
-  it('counts visible characters, not escape codes', () => {
-    const colored = `  * ${ESC}[33m${'x'.repeat(5)}${ESC}[39m`;
-    expect(wrapListLines(colored, 20)).toBe(colored);
+describe('text that fits', () => {
+  const widest = (text: string) => Math.max(...text.split('\n').map(visibleLength));
+
+  it('joins a list item written over several lines into one, wrapped evenly (not ragged)', async () => {
+    const out = await renderMarkdown('- **Redelivery.** Pub/sub delivers at least once: any event can arrive twice. Handle each\n  (topic, order) once: what a service saved says what it did.', { width: 60, color: false });
+    expect(out.split('\n')).toEqual([
+      '  * Redelivery. Pub/sub delivers at least once: any event',
+      '    can arrive twice. Handle each (topic, order) once: what',
+      '    a service saved says what it did.',
+    ]);
+  });
+
+  it('never splits inline code, and gives code longer than the line a line of its own', async () => {
+    const long = 'curl -X POST localhost:5030/channels/sms/fail-next -H \'content-type: application/json\'';
+    const out = await renderMarkdown(`Run \`npx course run notifications\` first, then in another terminal \`${long}\` and look.`, { width: 50, color: false });
+    const lines = out.split('\n');
+    expect(lines.some((line) => line.includes('npx course run notifications'))).toBe(true);
+    expect(lines).toContain(long);
+    expect(lines.filter((line) => line !== long).every((line) => visibleLength(line) <= 50)).toBe(true);
+  });
+
+  it('splits a long shell command between arguments with a continuation, never inside quotes', async () => {
+    const md = "```sh\ncurl -X POST localhost:6002/stock -H 'content-type: application/json' -d '{\"sku\":\"mug\",\"available\":3}'\n```";
+    expect((await renderMarkdown(md, { width: 80, color: false })).split('\n')).toEqual([
+      "  curl -X POST localhost:6002/stock -H 'content-type: application/json' \\",
+      '    -d \'{"sku":"mug","available":3}\'',
+    ]);
+    expect(await renderMarkdown(md, { width: 120, color: false })).toBe(`  ${md.split('\n')[1]}`);
+  });
+
+  const table = [
+    '| service (file) | listens to | does | publishes |',
+    '|---|---|---|---|',
+    '| inventory (`inventory.ts`) | `order.created` | reserves the stock | `stock.reserved`, or `stock.rejected` when there is not enough |',
+    '| order | `shipping.scheduled` | completes the order | |',
+  ].join('\n');
+
+  it('draws a table that fits as it is', async () => {
+    const out = await renderMarkdown(table, { width: 140, color: false });
+    expect(out).toContain('│ inventory (inventory.ts) │ order.created      │ reserves the stock  │ stock.reserved, or stock.rejected when there is not enough │');
+  });
+
+  it('wraps the cells of a table that does not fit, at word boundaries', async () => {
+    for (const color of [false, true]) {
+      const out = await renderMarkdown(table, { width: 80, color });
+      expect(widest(out)).toBeLessThanOrEqual(80);
+      expect(out.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/│ stock\.reserved,\s+│/);
+    }
+  });
+
+  it('lays a table out one record at a time when its words cannot fit in columns', async () => {
+    const out = await renderMarkdown(table, { width: 44, color: false });
+    expect(widest(out)).toBeLessThanOrEqual(44);
+    expect(out.split('\n').slice(0, 6)).toEqual([
+      'inventory (inventory.ts)',
+      '  listens to: order.created',
+      '  does: reserves the stock',
+      '  publishes: stock.reserved, or',
+      '    stock.rejected when there is not enough',
+      '',
+    ]);
+  });
+
+  it('renders once for every width: the same text laid out at 60 and at 100', async () => {
+    const words = 'word '.repeat(40).trim();
+    const narrow = await renderMarkdown(`${words}\n\n${table}`, { width: 60, color: false });
+    const wide = await renderMarkdown(`${words}\n\n${table}`, { width: 100, color: false });
+    expect(widest(narrow)).toBeLessThanOrEqual(60);
+    expect(widest(wide)).toBeGreaterThan(60);
   });
 });

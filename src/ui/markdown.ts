@@ -1,11 +1,16 @@
 // Lesson and task markdown rendered for the terminal: marked 18 + marked-terminal 7.3.1, with the
-// two list bugs of that pair fixed, wrapped to the terminal's width, and plain text (no escape
-// codes at all) when stdout is not a terminal or NO_COLOR is set.
-// marked-terminal costs ~150 ms to import, so it is loaded here, on first use, never at start-up.
+// two list bugs of that pair fixed, and plain text (no escape codes at all) when stdout is not a
+// terminal or NO_COLOR is set.
+// Rendering happens in two steps. `prerenderMarkdown` styles the text but does not wrap it: it
+// leaves markers (src/ui/layout.ts) where prose, tables, shell commands and rules are, so its
+// output does not depend on the terminal's width and can be rendered ahead of time (the render
+// cache). `layout` then fits it to the width. marked-terminal costs ~150 ms to import, so it is
+// loaded here, on first use, never at start-up.
 import type { MarkedExtension, Token, Tokens } from 'marked';
 import { color as chalk, escapesAllowed } from './color.js';
-import { preloadHighlightSubset } from './highlight-subset.js';
-import { terminalWidth } from './terminal.js';
+import { forceHighlightColor, preloadHighlightSubset } from './highlight-subset.js';
+import { layout, MARK, type TableData } from './layout.js';
+import { hyperlinksAllowed, terminalWidth } from './terminal.js';
 
 export interface RenderOptions {
   /** Column to wrap at; default: the terminal's width (capped at 100), 80 when not a terminal. */
@@ -14,36 +19,39 @@ export interface RenderOptions {
   color?: boolean;
 }
 
+/** Styled markdown, laid out for the width. */
 export async function renderMarkdown(markdown: string, options: RenderOptions = {}): Promise<string> {
-  const width = options.width ?? terminalWidth();
   const useColor = options.color ?? escapesAllowed();
+  const styled = await prerenderMarkdown(markdown, { color: useColor });
+  return layout(styled, { width: options.width ?? terminalWidth(), hyperlinks: useColor && hyperlinksAllowed() });
+}
+
+/** Styled markdown with layout markers, for `layout` (src/ui/layout.ts): the same for every width. */
+export async function prerenderMarkdown(markdown: string, { color: useColor }: { color: boolean }): Promise<string> {
   preloadHighlightSubset();
   const [{ Marked }, { markedTerminal }] = await Promise.all([import('marked'), import('marked-terminal')]);
   const marked = new Marked();
   marked.use(
     markedTerminal({
-      width,
-      reflowText: true,
+      reflowText: false,
       tab: 2,
       emoji: false,
       // These default to chalk.reset, which only adds `ESC[0m` around every block and line.
       paragraph: plain,
       listitem: plain,
-      table: plain,
-      hr: plain,
-      // cli-table3 colours its borders whatever chalk says: give it no style in plain mode.
-      tableOptions: useColor ? {} : { style: { head: [], border: [] } },
     }),
   );
-  marked.use(listFixes(), useColor ? {} : plainLinks());
+  marked.use(listFixes(), layoutMarkers(useColor));
   // marked-terminal styles with the shared chalk instance: set it to what this render wants.
   const level = chalk.level;
-  chalk.level = useColor ? Math.max(level, 1) as typeof level : 0;
+  chalk.level = useColor ? (Math.max(level, 1) as typeof level) : 0;
+  const restoreHighlight = forceHighlightColor(useColor);
   try {
     const rendered = marked.parse(markdown, { async: false });
-    return wrapListLines(rendered.replace(CHECKBOX_GAP, '$1'), width).replace(/\n{3,}/g, '\n\n').trimEnd();
+    return rendered.replace(CHECKBOX_GAP, '$1').replace(/\n{3,}/g, '\n\n').trimEnd();
   } finally {
     chalk.level = level;
+    restoreHighlight();
   }
 }
 
@@ -69,12 +77,6 @@ function listFixes(): MarkedExtension {
       const first = item.tokens[0];
       if (first?.type === 'paragraph') first.tokens = withoutCheckboxes(first.tokens ?? []);
     },
-    renderer: {
-      text(token) {
-        if ('tokens' in token && token.tokens) return this.parser.parseInline(token.tokens);
-        return false;
-      },
-    },
   };
 }
 
@@ -82,13 +84,52 @@ function withoutCheckboxes(tokens: Token[]): Token[] {
   return tokens.filter((token) => token.type !== 'checkbox');
 }
 
-/** marked-terminal writes an OSC 8 link wherever the terminal supports one, NO_COLOR or not. */
-function plainLinks(): MarkedExtension {
+const SHELLS = new Set(['sh', 'bash', 'shell', 'console', 'zsh']);
+
+/**
+ * Where marked-terminal would wrap (or not) for a fixed width, leave markers for `layout`:
+ * paragraphs and list items as one line of prose each (a soft line break is a space, so bullets are
+ * not ragged), inline code glued together, tables as data, shell commands splittable between
+ * arguments, links and rules decided by the terminal that shows them.
+ */
+function layoutMarkers(useColor: boolean): MarkedExtension {
+  const prose = (inline: string) => MARK.wrap + inline.replace(/\n(?!\uE001)/g, ' ');
   return {
     renderer: {
+      paragraph(token) {
+        return `${prose(this.parser.parseInline(token.tokens))}\n\n`;
+      },
+      text(token) {
+        // The text of a tight list item: a block token with inline tokens inside.
+        if ('tokens' in token && token.tokens) return prose(this.parser.parseInline(token.tokens));
+        return false;
+      },
+      br() {
+        return `\n${MARK.wrap}`;
+      },
+      codespan(token) {
+        const code = token.text.replace(/ /g, MARK.glue);
+        return useColor ? chalk.yellow(code) : code;
+      },
       link(token) {
-        const text = this.parser.parseInline(token.tokens);
-        return text && text !== token.href ? `${text} (${token.href})` : token.href;
+        const label = this.parser.parseInline(token.tokens);
+        return MARK.linkStart + token.href + MARK.linkMiddle + label + MARK.linkEnd;
+      },
+      hr() {
+        return `${MARK.rule}\n\n`;
+      },
+      code(token) {
+        if (!SHELLS.has(token.lang ?? '')) return false;
+        const lines = token.text.split('\n').map((line) => `  ${MARK.shell}${line}`);
+        return `${lines.join('\n')}\n\n`;
+      },
+      table(token) {
+        const cell = (c: Tokens.TableCell) => this.parser.parseInline(c.tokens);
+        const data: TableData = {
+          header: token.header.map((c) => (useColor ? chalk.bold(cell(c)) : cell(c))),
+          rows: token.rows.map((row) => row.map(cell)),
+        };
+        return `${MARK.table}${JSON.stringify(data)}\n\n`;
       },
     },
   };
@@ -96,45 +137,3 @@ function plainLinks(): MarkedExtension {
 
 // marked-terminal puts two spaces after a tight task item's checkbox.
 const CHECKBOX_GAP = /^(\s*(?:\* |\d+\. )(?:\u001b\[[0-9;]*m)*\[[ X]\] ) /gm;
-// A list line as marked-terminal prints it: indentation, then `* ` or `1. `.
-const LIST_LINE = /^(\s*(?:\* |\d+\. )(?:\[[ X]\] )?)(.*)$/;
-// eslint-disable-next-line no-control-regex
-const ESCAPES = /\u001b\[[0-9;]*m|\u001b\]8;;.*?\u0007/g;
-
-/**
- * marked-terminal reflows paragraphs but not list items: wrap those at `width`, continuing under
- * the text, not under the bullet. Code blocks and tables are left as they are.
- */
-export function wrapListLines(text: string, width: number): string {
-  return text
-    .split('\n')
-    .flatMap((line) => {
-      const match = LIST_LINE.exec(line);
-      if (!match || visibleLength(line) <= width) return [line];
-      const prefix = match[1]!;
-      const indent = ' '.repeat(visibleLength(prefix));
-      return wrapWords(match[2]!, Math.max(width - indent.length, 20)).map((part, i) =>
-        i === 0 ? prefix + part : indent + part,
-      );
-    })
-    .join('\n');
-}
-
-function wrapWords(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && visibleLength(line) + 1 + visibleLength(word) > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  lines.push(line);
-  return lines;
-}
-
-export function visibleLength(text: string): number {
-  return text.replace(ESCAPES, '').length;
-}

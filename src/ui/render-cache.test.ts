@@ -17,14 +17,18 @@ describe('renderMarkdownCached', () => {
     expect(await renderMarkdownCached(root, '- a `b`', options)).toBe('from the cache');
   });
 
-  it('keys on the text, the width and colour', async () => {
+  it('keys on the text and colour; one entry serves every width, laid out when shown', async () => {
     const root = copyFixture();
-    await renderMarkdownCached(root, 'one', { width: 60, color: false });
+    const words = 'word '.repeat(30).trim();
+    const narrow = await renderMarkdownCached(root, words, { width: 40, color: false });
     await renderMarkdownCached(root, 'two', { width: 60, color: false });
-    await renderMarkdownCached(root, 'one', { width: 80, color: false });
-    await renderMarkdownCached(root, 'one', { width: 60, color: true });
+    const wide = await renderMarkdownCached(root, words, { width: 100, color: false });
+    await renderMarkdownCached(root, words, { width: 60, color: true });
     const dir = path.join(root, '.course', 'render-cache');
-    expect(readdirSync(dir)).toHaveLength(4);
-    expect(readdirSync(dir).map((f) => readFileSync(path.join(dir, f), 'utf8')).sort()).toContain('two');
+    expect(readdirSync(dir)).toHaveLength(3);
+    expect(readdirSync(dir).map((f) => readFileSync(path.join(dir, f), 'utf8')).sort()).toContain('\uE001two');
+    expect(narrow).toBe(await renderMarkdown(words, { width: 40, color: false }));
+    expect(wide).toBe(await renderMarkdown(words, { width: 100, color: false }));
+    expect(narrow.split('\n').length).toBeGreaterThan(wide.split('\n').length);
   });
 });

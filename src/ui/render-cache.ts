@@ -1,58 +1,88 @@
-// Rendered markdown kept in `.course/render-cache/`, so showing the same lesson or task again
-// (`next` on an exercise that has not passed yet, `show`, the dashboard) does not pay ~150 ms for
-// importing and warming up marked-terminal. Keyed by everything the output depends on: the text,
-// width, colour, what the terminal says about links, and the renderer's own files.
+// Rendered markdown, so showing a lesson or task does not pay ~150 ms for importing and warming up
+// marked-terminal. What is stored does not depend on the terminal's width (see src/ui/layout.ts):
+// it is laid out for the width when shown, so one entry serves every terminal. Two places: the
+// package's `dist/render-cache/`, filled after each build with every text of the course
+// (`course __prerender --all`, npm's postbuild), and the workbook's `.course/render-cache/` for
+// texts rendered on demand (a lesson an author is editing). Keyed by everything the stored text
+// depends on: the text, colour, and the renderer's own files.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stateDir } from '../course/workbook.js';
+import { PACKAGE_ROOT, stateDir } from '../course/workbook.js';
 import { escapesAllowed } from './color.js';
+import { layout } from './layout.js';
 import type { RenderOptions } from './markdown.js';
-import { terminalWidth } from './terminal.js';
+import { hyperlinksAllowed, terminalWidth } from './terminal.js';
 
-const MOST_ENTRIES = 200;
-const LINK_ENV = ['TERM', 'TERM_PROGRAM', 'TERM_PROGRAM_VERSION', 'FORCE_HYPERLINK', 'VTE_VERSION', 'WT_SESSION', 'CI'];
+const MOST_ENTRIES = 400;
 
+/** Like renderMarkdown, from the cache when the text was rendered before. */
 export async function renderMarkdownCached(root: string, markdown: string, options: RenderOptions = {}): Promise<string> {
-  const resolved = { width: options.width ?? terminalWidth(), color: options.color ?? escapesAllowed() };
-  const dir = path.join(stateDir(root), 'render-cache');
-  const file = path.join(dir, `${cacheKey(markdown, resolved)}.txt`);
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    // not rendered yet
+  const useColor = options.color ?? escapesAllowed();
+  const styled = await prerenderCached(root, markdown, useColor);
+  return layout(styled, { width: options.width ?? terminalWidth(), hyperlinks: useColor && hyperlinksAllowed() });
+}
+
+/** Where the renders made at build time go. */
+export const BUILT_RENDERS = path.join(PACKAGE_ROOT, 'dist', 'render-cache');
+
+/**
+ * The width-independent rendering: from the build's renders or the workbook's cache, else rendered
+ * now and stored in `into` (default: the workbook's cache).
+ */
+export async function prerenderCached(root: string, markdown: string, useColor: boolean, into = path.join(stateDir(root), 'render-cache')): Promise<string> {
+  const name = `${cacheKey(markdown, useColor)}.txt`;
+  for (const dir of [BUILT_RENDERS, into]) {
+    try {
+      return readFileSync(path.join(dir, name), 'utf8');
+    } catch {
+      // not rendered there
+    }
   }
-  const { renderMarkdown } = await import('./markdown.js');
-  const text = await renderMarkdown(markdown, resolved);
-  store(dir, file, text);
+  const { prerenderMarkdown } = await renderer();
+  const text = await prerenderMarkdown(markdown, { color: useColor });
+  store(into, path.join(into, name), text);
   return text;
 }
 
-function cacheKey(markdown: string, options: Required<RenderOptions>): string {
-  const linkEnv = LINK_ENV.map((name) => process.env[name] ?? '');
-  const stdoutIsTerminal = Boolean(process.stdout.isTTY);
+/** The renderer bundled at build time (src/cold-bundles.ts), or its modules where there is no bundle (tests run src/). */
+async function renderer(): Promise<typeof import('./markdown.js')> {
+  const { loadColdBundle } = await import('../cold-load.js');
+  return loadColdBundle<typeof import('./markdown.js')>('renderer') ?? import('./markdown.js');
+}
+
+function cacheKey(markdown: string, useColor: boolean): string {
   return createHash('sha256')
-    .update(JSON.stringify([rendererStamp(), options.width, options.color, stdoutIsTerminal, linkEnv, markdown]))
+    .update(JSON.stringify([rendererStamp(), useColor, markdown]))
     .digest('hex')
     .slice(0, 32);
 }
 
-/** Changes when the runner or marked / marked-terminal are rebuilt or upgraded. */
-function rendererStamp(): string[] {
+/**
+ * Changes when the renderer or marked / marked-terminal change: their contents, not their file
+ * times (a rebuild that changes nothing must not throw the build's renders away).
+ */
+let stamp: string | undefined;
+function rendererStamp(): string {
+  if (stamp) return stamp;
+  const here = path.dirname(fileURLToPath(import.meta.url));
   const files = [
-    path.join(path.dirname(fileURLToPath(import.meta.url)), 'markdown.js'),
+    path.join(here, 'markdown.js'),
+    path.join(here, 'markdown.bundle.cjs'),
+    path.join(here, 'layout.js'),
     fileURLToPath(import.meta.resolve('marked')),
     fileURLToPath(import.meta.resolve('marked-terminal')),
   ];
-  return files.map((file) => {
+  const hash = createHash('sha256');
+  for (const file of files) {
     try {
-      const stats = statSync(file);
-      return `${stats.mtimeMs}:${stats.size}`;
+      hash.update(readFileSync(file));
     } catch {
-      return '-';
+      hash.update('-');
     }
-  });
+  }
+  return (stamp = hash.digest('hex'));
 }
 
 /** Best effort; keeps the folder small by dropping the oldest half when it grows past its limit. */

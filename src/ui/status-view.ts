@@ -1,20 +1,25 @@
 // The learner's position in the course: for the dashboard, with and without a terminal.
-import type { Course } from '../course/manifest.js';
-import { completion, currentItem, type Progress } from '../course/progress.js';
+import type { Course, Item } from '../course/manifest.js';
+import { itemLabel } from '../course/numbering.js';
+import { completion, currentItem, type Completion, type Progress } from '../course/progress.js';
 import { color } from './color.js';
+import { wrapText } from './layout.js';
+import { terminalWidth } from './terminal.js';
 
 export function progressBar(finished: number, total: number, width = 30): string {
   const filled = total === 0 ? width : Math.round((finished / total) * width);
   return color.green('█'.repeat(filled)) + color.dim('░'.repeat(width - filled));
 }
 
-/** Progress N/M and the current item, as lines. */
+/** Progress (lessons and exercises counted apart) and the current item, as lines. */
 export function statusLines(course: Course, progress: Progress, { bar = false } = {}): string[] {
-  const { finished, total } = completion(course, progress);
+  const done = completion(course, progress);
   const current = currentItem(course, progress);
+  const width = terminalWidth();
   return [
-    bar ? `${progressBar(finished, total)}  ${messages.progress(finished, total)}` : messages.progress(finished, total),
-    current ? messages.current(current.kind, current.id, current.title) : messages.finished,
+    ...(bar ? [`${progressBar(done.finished, done.total)}  ${done.finished}/${done.total}`] : []),
+    ...wrapText(messages.progress(done), width),
+    ...wrapText(current ? messages.current(course, current) : messages.finished, width),
   ];
 }
 
@@ -24,8 +29,10 @@ export function plainStatus(course: Course, progress: Progress): string {
 }
 
 const messages = {
-  progress: (finished: number, total: number) => `Progress: ${finished}/${total} finished`,
-  current: (kind: string, id: string, title: string) => `Current: ${kind} ${id} (${title})`,
+  progress: ({ lessons, exercises, skipped }: Completion) =>
+    `Progress: ${lessons.read} of ${lessons.total} lessons read, ${exercises.passed} of ${exercises.total} exercises passed` +
+    (skipped > 0 ? `, ${skipped} skipped` : ''),
+  current: (course: Course, item: Item) => `Current: ${itemLabel(course, item)}, ${item.title} (${item.id})`,
   finished: 'Current: nothing left, you finished the course.',
   commands: [
     'Commands:',

@@ -23,8 +23,13 @@ export function isInteractive(): boolean {
  */
 export function fileLink(absolutePath: string, cwd = process.cwd()): string {
   const shown = path.relative(cwd, absolutePath) || '.';
-  if (!process.stdout.isTTY || !escapesAllowed() || !supportsHyperlinks()) return shown;
+  if (!hyperlinksAllowed()) return shown;
   return `\u001b]8;;${pathToFileURL(absolutePath).href}\u0007${shown}\u001b]8;;\u0007`;
+}
+
+/** OSC 8 hyperlinks may be written: a terminal that shows them, colour allowed. */
+export function hyperlinksAllowed(): boolean {
+  return Boolean(process.stdout.isTTY) && escapesAllowed() && supportsHyperlinks();
 }
 
 /** Terminals that render OSC 8 links instead of printing the escape; FORCE_HYPERLINK=0|1 decides. */

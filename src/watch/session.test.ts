@@ -37,6 +37,7 @@ function startSession() {
     write: (line) => lines.push(line),
     debounceMs: 20,
     runCheck: engine.runCheck,
+    typeCheck: async () => [],
   });
   const workFile = path.join(fixture.root, 'work', '01-basics', 'greet', 'greet.ts');
   return { ...fixture, ...engine, lines, session, workFile };

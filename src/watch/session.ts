@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ensureWorkDir } from '../course/exercise-files.js';
 import type { Course, Exercise, Item } from '../course/manifest.js';
 import { currentItem, loadProgress } from '../course/progress.js';
-import { checkAndReport, type RunCheck } from '../grading/check-and-report.js';
+import { checkAndReport, type RunCheck, type TypeCheck } from '../grading/check-and-report.js';
 import { color } from '../ui/color.js';
 import { finishView } from '../ui/finish-view.js';
 import { exerciseView } from '../ui/item-view.js';
@@ -21,6 +21,7 @@ export interface WatchSessionOptions {
   /** Quiet time after the last file event before re-checking. */
   debounceMs?: number;
   runCheck?: RunCheck;
+  typeCheck?: TypeCheck;
 }
 
 export class WatchSession {
@@ -119,6 +120,7 @@ export class WatchSession {
       write: this.write,
       watching: true,
       runCheck: this.options.runCheck,
+      typeCheck: this.options.typeCheck,
     });
     if (!result || this.stopped) return;
     this.passed = result.outcome === 'passed';
