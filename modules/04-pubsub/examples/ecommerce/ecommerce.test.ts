@@ -1,6 +1,6 @@
-// The shop of lesson 7 runs as shipped: started from its dapr.yaml with real sidecars and a real
-// Redis (on free ports, so a `course run` of it may be up at the same time), an order placed over
-// HTTP travels through all four services.
+// The shop of the lesson "A complete flow: the shop" runs as shipped: started from its dapr.yaml
+// with real sidecars and a real Redis (on free ports, so a `course run` of it may be up at the
+// same time), an order placed over HTTP travels through all four services.
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { eventually, getJson, must, postJson } from '../../../../checks/lib/expect.js';
 import { readRunFile, startEnvironment, type Environment } from '../../../../src/harness/environment.js';

@@ -7,10 +7,10 @@ import path from 'node:path';
 import { marked } from 'marked';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, onTestFinished, test } from 'vitest';
-import { loadCourse, type Lesson } from '../src/course/manifest.js';
-import { startEnvironment } from '../src/harness/environment.js';
+import { loadCourse, type Lesson } from '../../src/course/manifest.js';
+import { startEnvironment } from '../../src/harness/environment.js';
 
-const root = path.resolve(import.meta.dirname, '..');
+const root = path.resolve(import.meta.dirname, '../..');
 const lessons = loadCourse(root).items.filter((i): i is Lesson => i.kind === 'lesson');
 
 interface Block {
