@@ -10,7 +10,7 @@ const solutionFile = (root: string, exercise: string, file: string) =>
   path.join(root, 'solutions', '01-basics', exercise, file);
 
 describe('course check', () => {
-  it('fails the starter: a line per expectation, the reason and keyed hint, the count, exit 1', () => {
+  it('fails the starter: a line per expectation, the reason and where to look (never the fix), the count, exit 1', () => {
     const root = atGreet();
     const check = course(root, ['check']);
     expect(check.code).toBe(1);
@@ -18,11 +18,42 @@ describe('course check', () => {
     expect(lines).toContain('✓ exports greet');
     expect(lines).toContain('✗ greets by name');
     expect(check.stdout).toContain('greet("Ada") should return "Hello, Ada!"');
-    expect(check.stdout).toContain('Hint: The name goes between `Hello, ` and `!`.');
+    expect(check.stdout).toContain('Where to look: In greet.ts, the string `greet` returns.');
+    expect(check.stdout).not.toContain('Hint:');
+    expect(check.stdout).not.toContain('return `Hello, ${name}!`');
     expect(lines).toContain('1 passed, 1 failed');
     expect(check.stdout).toContain('Your code did not pass one check');
-    expect(check.stdout).toContain('npx course hint greet');
+    expect(check.stdout).toContain('Stuck? npx course hint greet (hint 1 of 3)');
     expect(progressOf(root).items.greet).toBeUndefined();
+  });
+
+  it('reports a type error in the learner\'s file as the likely cause, with its line (TS2353)', () => {
+    const root = atGreet();
+    writeFileSync(
+      workFile(root, 'greet', 'greet.ts'),
+      [
+        "import { DaprClient } from '@dapr/dapr';",
+        '',
+        'export async function announce(client: DaprClient, name: string): Promise<void> {',
+        "  await client.pubsub.publish('pubsub', 'greetings', { name }, {",
+        "    'cloudevent.type': 'greeted',",
+        '  });',
+        '}',
+        '',
+        'export function greet(name: string): string {',
+        "  return 'Hello';",
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const check = course(root, ['check']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain('TypeScript finds a mistake in your files, the likely cause:');
+    expect(check.stdout).toMatch(/greet\.ts:5:5 an object with a property its type does not have: is it at the\s+right nesting\?/);
+    expect(check.stdout).toMatch(/TS2353: Object literal may only specify known properties, and\s+''cloudevent\.type''/);
+    expect(JSON.parse(course(root, ['check', '--reporter', 'json']).stdout).typeProblems).toMatchObject([
+      { file: 'greet.ts', line: 5, column: 5, code: 'TS2353' },
+    ]);
   });
 
   it('passes the solution, records it, and next moves on', () => {
@@ -33,6 +64,7 @@ describe('course check', () => {
     expect(check.stdout.split('\n')).toContain('2 passed, 0 failed');
     expect(check.stdout).toContain('npx course next');
     expect(progressOf(root).items.greet.status).toBe('done');
+    expect(check.stdout).not.toContain('TypeScript');
     expect(course(root, ['next']).stdout).toContain('# Counting events');
   });
 
@@ -107,7 +139,10 @@ describe('course dev check', () => {
     const gate = course(root, ['dev', 'check']);
     expect(gate.stdout).toMatch(/✓ greet/);
     expect(gate.stdout).toMatch(/✓ count/);
-    expect(gate.stdout.split('\n')).toContain('2 passed, 0 failed');
+    // greet's mutant (test/fixture-course/mutants) ran for real and was caught; its alternative passed.
+    expect(gate.stdout).toMatch(/✓ mutant no-name/);
+    expect(gate.stdout).toMatch(/✓ alternative concatenation/);
+    expect(gate.stdout).toMatch(/^2 passed, 0 failed · mutants killed 1\/1 · alternatives passed 1\/1 · \d+ s$/m);
     expect(gate.code).toBe(0);
   });
 
@@ -123,6 +158,23 @@ describe('course dev check', () => {
     expect(gate.stdout).toContain('✗ greet');
     expect(gate.stdout).toContain('the starter should fail "exports greet" (starterFails) but passed it');
     expect(gate.stdout).toContain('the starter failed "greets by name", which is not in starterFails');
-    expect(gate.stdout.split('\n')).toContain('0 passed, 1 failed');
+    expect(gate.stdout).toMatch(/^0 passed, 1 failed · /m);
+  });
+
+  it('with --jobs 2, gates the exercises side by side: the lines of each together, one summary, the same verdicts', () => {
+    const root = copyFixture();
+    const manifest = path.join(root, 'modules', '01-basics', 'module.yaml');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('starterFails: [greets by name]', 'starterFails: [exports greet]'));
+    const gate = course(root, ['dev', 'check', '--jobs', '2']);
+    expect(gate.code).toBe(1);
+    const blocks = gate.stdout.split(/^(?=Checking )/m).filter((b) => b.startsWith('Checking '));
+    expect(blocks.map((b) => /^Checking (\S+):/.exec(b)![1]).sort()).toEqual(['count', 'greet']);
+    const greet = blocks.find((b) => b.startsWith('Checking greet'))!;
+    expect(greet).toContain('✓ mutant no-name');
+    expect(greet).toContain('✓ alternative concatenation');
+    expect(greet).toContain('the starter should fail "exports greet" (starterFails) but passed it');
+    expect(blocks.find((b) => b.startsWith('Checking count'))).toMatch(/^✓ count/m);
+    expect(gate.stdout.match(/ · mutants killed /g)).toHaveLength(1);
+    expect(gate.stdout).toMatch(/^1 passed, 1 failed · mutants killed 1\/1 · alternatives passed 1\/1 · \d+ s$/m);
   });
 });

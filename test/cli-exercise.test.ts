@@ -35,6 +35,35 @@ describe('course hint', () => {
   });
 });
 
+describe('the exercise you are in', () => {
+  it('check and hint without an id act on the exercise whose work folder the shell is in', () => {
+    const root = atGreet();
+    course(root, ['show', 'count']);
+    course(root, ['show', 'greet']);
+    const countDir = path.dirname(workFile(root, 'count', 'counter.ts'));
+    const hint = course(root, ['hint'], {}, countDir);
+    expect(hint.stdout).toContain('Hint 1 of 1');
+    expect(progressOf(root).hintsUsed).toEqual({ count: 1 });
+    const check = course(root, ['check'], {}, countDir);
+    expect(check.stdout).toContain('Checking count');
+    expect(course(root, ['hint']).stdout).toContain('Hint 1 of 3');
+    expect(progressOf(root).hintsUsed).toEqual({ count: 1, greet: 1 });
+  });
+
+  it('elsewhere, act on the exercise opened last, never on one not opened yet', () => {
+    const root = atGreet();
+    writeFileSync(workFile(root, 'greet', 'greet.ts'), readFileSync(path.join(root, 'solutions', '01-basics', 'greet', 'greet.ts')));
+    expect(course(root, ['check']).code).toBe(0);
+    // greet passed; count comes after a lesson and was never opened: hint stays on greet.
+    expect(course(root, ['hint']).stdout).toContain('Hint 1 of 3');
+    expect(progressOf(root).hintsUsed).toEqual({ greet: 1 });
+    course(root, ['next']); // the lesson after greet
+    const onLesson = course(root, ['check']);
+    expect(onLesson.code).toBe(2);
+    expect(onLesson.stderr).toContain('You are on a lesson');
+  });
+});
+
 describe('course solution', () => {
   it('refuses before a pass and explains --reveal; --reveal shows a diff of the learner’s files', () => {
     const root = atGreet();
@@ -89,5 +118,37 @@ describe('course reset', () => {
     expect(reset.stdout).toContain(`backed up to ${backup}`);
     expect(readFileSync(path.join(root, backup, 'greet.ts'), 'utf8')).toBe('my attempt');
     expect(readFileSync(file, 'utf8')).toContain('TODO');
+  });
+
+  it('reset <id> <file> backs up and restores that one file, and leaves the others', () => {
+    const root = atGreet();
+    const file = workFile(root, 'greet', 'greet.ts');
+    const notes = workFile(root, 'greet', 'README.md');
+    writeFileSync(file, 'my attempt');
+    writeFileSync(notes, 'my notes');
+    const refused = course(root, ['reset', 'greet', 'greet.ts']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('npx course reset greet greet.ts --yes');
+    const reset = course(root, ['reset', 'greet', 'greet.ts', '--yes']);
+    expect(reset.code).toBe(0);
+    const [backupName] = readdirSync(path.join(root, '.course', 'backups'));
+    const saved = path.join(root, '.course', 'backups', backupName!);
+    expect(readdirSync(saved)).toEqual(['greet.ts']);
+    expect(readFileSync(path.join(saved, 'greet.ts'), 'utf8')).toBe('my attempt');
+    expect(reset.stdout).toContain(path.join('.course', 'backups', backupName!, 'greet.ts'));
+    expect(readFileSync(file, 'utf8')).toContain('TODO');
+    expect(readFileSync(notes, 'utf8')).toBe('my notes');
+  });
+
+  it('reset <file> inside the work folder means that exercise; an unknown file is named with the real ones', () => {
+    const root = atGreet();
+    const file = workFile(root, 'greet', 'greet.ts');
+    writeFileSync(file, 'my attempt');
+    const reset = course(root, ['reset', 'greet.ts', '--yes'], {}, path.dirname(file));
+    expect(reset.code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toContain('TODO');
+    const unknown = course(root, ['reset', 'greet', 'nope.ts', '--yes']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('The starter of greet has no file "nope.ts". Its files to edit: greet.ts');
   });
 });

@@ -44,7 +44,7 @@ describe('course watch', () => {
 });
 
 describe.skipIf(!hasScript)('course (dashboard) in a terminal', () => {
-  it('shows progress and a menu; Continue shows the lesson; Quit exits 0', async () => {
+  it('shows progress and a menu; Continue shows the lesson, the next Continue marks it read; Quit exits 0', async () => {
     const root = copyFixture();
     const command = `'${process.execPath}' '${BIN}'`;
     const child = spawn('script', ['-qec', command, '/dev/null'], {
@@ -55,11 +55,17 @@ describe.skipIf(!hasScript)('course (dashboard) in a terminal', () => {
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await expect.poll(() => screen, { timeout: 20_000 }).toContain('What next?');
-    expect(screen).toContain('Progress: 0/4 finished');
+    expect(screen).toContain('Progress: 0 of 2 lessons read, 0 of 2 exercises passed');
+    expect(screen).toContain('Continue: Lesson 1, Welcome to the fixture course');
     child.stdin.write('\r');
-    const afterLesson = () => (screen.includes('Progress: 1/4') ? screen.slice(screen.indexOf('Progress: 1/4')) : '');
-    await expect.poll(afterLesson, { timeout: 20_000 }).toContain('What next?');
-    expect(screen).toContain('# Welcome');
+    const afterLesson = () => (screen.includes('# Welcome') ? screen.slice(screen.indexOf('# Welcome')) : '');
+    await expect.poll(afterLesson, { timeout: 20_000 }).toContain('Continue: Exercise 1, Say hello');
+    expect(afterLesson()).toContain('Read "Welcome to the fixture course" again');
+    expect(progressOf(root).items.welcome).toBeUndefined();
+    child.stdin.write('\r');
+    const afterExercise = () => (screen.includes('Make greet(name)') ? screen.slice(screen.indexOf('Make greet(name)')) : '');
+    await expect.poll(afterExercise, { timeout: 20_000 }).toContain('Progress: 1 of 2 lessons read');
+    await expect.poll(() => screen.slice(screen.lastIndexOf('What next?'))).toMatch(/❯ Continue/);
     child.stdin.write('\u001b[A'); // up, wrapping from Continue to Quit
     await expect.poll(() => screen.slice(screen.lastIndexOf('What next?'))).toMatch(/❯ Quit/);
     child.stdin.write('\r');

@@ -26,9 +26,10 @@ function cliEnv(root: string, env: Record<string, string | undefined>): NodeJS.P
   return base;
 }
 
-export function course(root: string, args: string[], env: Record<string, string | undefined> = {}): CliResult {
+/** Runs the CLI to its end; `cwd` is where the learner's shell is (default: the workbook root). */
+export function course(root: string, args: string[], env: Record<string, string | undefined> = {}, cwd = root): CliResult {
   if (!existsSync(path.join(REPO_ROOT, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run npm run build');
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: root, env: cliEnv(root, env), encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, env: cliEnv(root, env), encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -63,7 +64,7 @@ export function workFile(root: string, exercise: string, file: string): string {
   return path.join(root, 'work', '01-basics', exercise, file);
 }
 
-/** A fixture copy where the learner has read the first lesson and reached the greet exercise. */
+/** A fixture copy where the learner has read the first lesson and opened the greet exercise. */
 export function atGreet(): string {
   const root = copyFixture();
   course(root, ['next']);

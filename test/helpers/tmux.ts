@@ -16,24 +16,33 @@ export class TmuxSession {
     execFileSync('tmux', ['new-session', '-d', '-s', this.name, '-x', String(size.width), '-y', String(size.height), '-c', root]);
   }
 
-  /** Types a `course` command line into the shell and presses Enter. */
-  course(args: string, env: Record<string, string> = {}): void {
+  /**
+   * Types a `course` command line into the shell and presses Enter. `unset`: variables the tmux
+   * server may have from elsewhere that the command must not see (PAGER, LESS).
+   */
+  course(args: string, env: Record<string, string> = {}, unset: string[] = []): void {
     const vars = Object.entries({ COURSE_ROOT: this.root, ...env })
       .map(([k, v]) => `${k}='${v}'`)
       .join(' ');
-    this.keys(`${vars} '${process.execPath}' '${BIN}' ${args}`, 'Enter');
+    const clean = unset.length > 0 ? `env ${unset.map((name) => `-u ${name}`).join(' ')} ` : '';
+    this.keys(`${clean}${vars} '${process.execPath}' '${BIN}' ${args}`, 'Enter');
   }
 
   keys(...keys: string[]): void {
     execFileSync('tmux', ['send-keys', '-t', this.name, ...keys]);
   }
 
-  screen(): string {
-    return execFileSync('tmux', ['capture-pane', '-p', '-t', this.name], { encoding: 'utf8' });
+  /**
+   * What the terminal shows. `joined`: lines the terminal wrapped are joined again, so a line
+   * wider than the terminal shows as one long line; `history`: with everything scrolled away.
+   */
+  screen({ joined = false, history = false } = {}): string {
+    const args = ['capture-pane', '-p', '-t', this.name, ...(joined ? ['-J'] : []), ...(history ? ['-S', '-'] : [])];
+    return execFileSync('tmux', args, { encoding: 'utf8' });
   }
 
-  async waitFor(text: string | RegExp, timeout = 20_000): Promise<void> {
-    await expect.poll(() => this.screen(), { timeout, interval: 100 }).toMatch(text);
+  async waitFor(text: string | RegExp, timeout = 20_000, options: { history?: boolean } = {}): Promise<void> {
+    await expect.poll(() => this.screen(options), { timeout, interval: 100 }).toMatch(text);
   }
 
   kill(): void {
