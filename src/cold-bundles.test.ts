@@ -2,10 +2,11 @@
 // replace do: every text of the course renders to the same bytes, with and without colour, and
 // the course loads the same, its mistakes reported in the same words. The tests' global setup
 // builds them (test/global-setup.ts), as `npm run build` does.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CHECK_API_BUNDLE } from './cold-load.js';
 import { texts } from './commands/prerender.js';
 import { loadCourse } from './course/manifest.js';
 import { PACKAGE_ROOT } from './course/workbook.js';
@@ -51,6 +52,20 @@ describe('the cold path’s bundles', () => {
       writeFileSync(file, broken);
       expect(message(bundled.loadCourse)).toMatch(/^ManifestError: /);
       expect(message(bundled.loadCourse)).toBe(message(loadCourse));
+    }
+  });
+
+  it('give a check’s worker the whole check API in one file, for every check of the course', async () => {
+    const bundled = (await import(pathToFileURL(path.join(PACKAGE_ROOT, 'dist', CHECK_API_BUNDLE)).href)) as Record<string, unknown>;
+    const modules = (await import('./harness/check-api.js')) as Record<string, unknown>;
+    expect(Object.keys(bundled).sort()).toEqual(Object.keys(modules).sort());
+    expect(Object.keys(bundled)).toContain('startEnvironment');
+    // Any other door into src/ would load a second copy of the harness beside the bundle.
+    const checkFiles = readdirSync(path.join(PACKAGE_ROOT, 'checks'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(checkFiles.length).toBeGreaterThan(10);
+    for (const file of checkFiles) {
+      const imports = [...readFileSync(path.join(PACKAGE_ROOT, 'checks', file), 'utf8').matchAll(/from '((?:\.\.\/)+src\/[^']+)'/g)].map((m) => m[1]);
+      for (const specifier of imports) expect(specifier, file).toMatch(/^(\.\.\/)+src\/harness\/check-api\.js$/);
     }
   });
 });

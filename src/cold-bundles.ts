@@ -8,11 +8,15 @@
 // highlight.js is bundled with only the languages the lessons use, as highlight-subset.ts arranges
 // for the unbundled renderer. Where a bundle is missing (tests run src/ through tsx), the modules
 // are loaded as they are.
+// A third bundle is for every check's vitest worker: the harness API that checks import
+// (src/harness/check-api.ts, with execa, zod and yaml inside) as dist/harness/check-api.bundle.js,
+// which `course check` gives the worker in its place (src/grading/run-check.ts). It is ESM and sits
+// beside the modules it replaces, so that their `import.meta.url` paths still hold.
 import { build, type PluginBuild } from 'esbuild';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COLD_BUNDLES } from './cold-load.js';
+import { CHECK_API_BUNDLE, COLD_BUNDLES } from './cold-load.js';
 import { HIGHLIGHT_LANGUAGES } from './ui/highlight-subset.js';
 
 const dist = path.dirname(fileURLToPath(import.meta.url));
@@ -74,4 +78,20 @@ await build({
       },
     },
   ],
+});
+
+await build({
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'warning',
+  entryPoints: [path.join(dist, 'harness', 'check-api.js')],
+  outfile: path.join(dist, CHECK_API_BUNDLE),
+  // The same instances as the check's own imports (ioredis, vitest), and those that find files beside themselves.
+  external: ['@dapr/dapr', 'ioredis', 'testcontainers', 'vitest', 'esbuild', 'tsx'],
+  plugins: [englishOnly],
+  // Bundled CommonJS (yaml) requires Node's modules: an ES module has no `require` of its own.
+  banner: { js: "import { createRequire as __courseRequire } from 'node:module'; const require = __courseRequire(import.meta.url);" },
 });

@@ -12,6 +12,9 @@ import vm from 'node:vm';
 /** The bundles, relative to dist/. */
 export const COLD_BUNDLES = { renderer: 'ui/markdown.bundle.cjs', loader: 'course/manifest.bundle.cjs' } as const;
 
+/** The harness API of checks as one ES module, relative to dist/ (imported by a check's worker, not loaded here). */
+export const CHECK_API_BUNDLE = 'harness/check-api.bundle.js';
+
 const DIST = path.dirname(fileURLToPath(import.meta.url));
 const loaded = new Map<string, vm.Script>();
 

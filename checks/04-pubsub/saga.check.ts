@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'vitest';
 import { brokerSettled } from '../lib/broker-settled.js';
 import { useExercise } from '../lib/exercise.js';
-import { HarnessTimeoutError } from '../../src/harness/errors.js';
+import { HarnessTimeoutError } from '../../src/harness/check-api.js';
 import { ExpectationFailed, eventually, getJson, must, postJson, requires } from '../lib/expect.js';
 import { useRedisStreams, type StreamEvent } from '../lib/redis-streams.js';
 import { componentRetryPolicy } from '../lib/resiliency.js';

@@ -3,8 +3,7 @@
 // real port, chosen here so that it is known before daprd starts. With the timeline on, the
 // recording hop sits between the app and this server. Used by sidecar-gate.ts and publish-gate.ts.
 import type net from 'node:net';
-import type { EnvironmentSpec } from '../../src/harness/environment.js';
-import { freePort } from '../../src/harness/ports.js';
+import { freePort, type EnvironmentSpec } from '../../src/harness/check-api.js';
 
 /** Listens with `server` on a port of its own, in front of `appId`'s sidecar; returns the sidecar's HTTP port. */
 export async function placeBeforeSidecar(spec: EnvironmentSpec, appId: string, server: net.Server, who: string): Promise<number> {

@@ -4,18 +4,18 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { markVerdictKnown, writeReportFile } from '../../src/grading/verdict-known.js';
-import type { RunFileApp } from '../../src/harness/run-file.js';
 import {
+  markVerdictKnown,
   readRunFile,
   startEnvironment,
+  writeReportFile,
   type AppSpec,
   type Environment,
   type EnvironmentSpec,
-} from '../../src/harness/environment.js';
+  type RunFileApp,
+} from '../../src/harness/check-api.js';
 
-export type { Environment } from '../../src/harness/environment.js';
-export type { Delivery, ProbeSubscription } from '../../src/harness/probe.js';
+export type { Delivery, Environment, ProbeSubscription } from '../../src/harness/check-api.js';
 
 /** The folder being graded: the learner's work folder, or a scratch copy in `course dev check`. */
 export function exerciseDir(): string {

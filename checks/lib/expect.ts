@@ -1,6 +1,6 @@
 // Assertions that fail in plain words. A check states what should have happened, so a learner
 // reads "bob never received alice's message in general", not "expected [] to have length 1".
-import type { Delivery, Probe } from '../../src/harness/probe.js';
+import type { Delivery, Probe } from '../../src/harness/check-api.js';
 
 export class ExpectationFailed extends Error {
   override name = 'ExpectationFailed';

@@ -1,7 +1,7 @@
 // Saying in a failure message what a sidecar reported about itself (read with
 // env().components(appId) and env().subscriptions(appId)), so a learner can tell "daprd never
 // loaded your file" from "daprd loaded it, but the messages went elsewhere".
-import type { SidecarMetadata } from '../../src/harness/environment.js';
+import type { SidecarMetadata } from '../../src/harness/check-api.js';
 
 type SidecarComponent = NonNullable<SidecarMetadata['components']>[number];
 

@@ -2,7 +2,7 @@
 // --metrics-port). daprd counts every call it makes to its app, per path and answer, and every
 // message it takes from a topic, per outcome. Checks use this to count deliveries themselves, at
 // the sidecar, instead of trusting the learner's service to count them.
-import { EnvironmentError } from '../../src/harness/errors.js';
+import { EnvironmentError } from '../../src/harness/check-api.js';
 import type { Environment } from './exercise.js';
 
 export interface MetricSample {

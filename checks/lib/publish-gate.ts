@@ -14,7 +14,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { afterAll } from 'vitest';
-import type { EnvironmentSpec } from '../../src/harness/environment.js';
+import type { EnvironmentSpec } from '../../src/harness/check-api.js';
 import { placeBeforeSidecar } from './before-sidecar.js';
 
 /**

@@ -5,7 +5,7 @@
 // load its component.
 import net from 'node:net';
 import { beforeAll } from 'vitest';
-import { EnvironmentError } from '../../src/harness/errors.js';
+import { EnvironmentError } from '../../src/harness/check-api.js';
 
 export const RABBITMQ_HOST = '127.0.0.1';
 export const RABBITMQ_PORT = 5672;

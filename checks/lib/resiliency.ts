@@ -1,7 +1,7 @@
 // The retry policy a run's Resiliency resources give a component, read from the YAML the sidecars
 // loaded. Checks use it to expect exactly 1 + maxRetries attempts, whatever number the learner chose,
 // and to size their waits from the policy instead of guessing.
-import type { ResourceDoc } from '../../src/harness/resources.js';
+import type { ResourceDoc } from '../../src/harness/check-api.js';
 
 export interface RetryPolicy {
   /** The policy's name under spec.policies.retries. */

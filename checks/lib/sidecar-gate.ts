@@ -20,7 +20,7 @@
 //   const env = useExercise({ beforeStart: gate.install });
 import net from 'node:net';
 import { afterAll } from 'vitest';
-import type { EnvironmentSpec } from '../../src/harness/environment.js';
+import type { EnvironmentSpec } from '../../src/harness/check-api.js';
 import { placeBeforeSidecar } from './before-sidecar.js';
 
 export interface SidecarGate {

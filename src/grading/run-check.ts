@@ -10,6 +10,7 @@ import type { Exercise } from '../course/manifest.js';
 import type { TimelineEvent } from '../timeline/model.js';
 import { missingFiles, missingFilesMessage } from './missing-files.js';
 import { outcomeOf, type CheckResult, type ExpectationResult, type FailureKind } from './result.js';
+import { CHECK_API_BUNDLE } from '../cold-load.js';
 import { VERDICT_KNOWN_FILE } from './verdict-known.js';
 
 export interface RunCheckOptions {
@@ -338,12 +339,13 @@ async function withTempFolder<T>(dir: string, make: () => Promise<T>): Promise<T
   }
 }
 
-// A check imports the harness from src/ (`../../src/harness/environment.js`). Through vite, each
+// A check imports the harness from src/ (`../../src/harness/check-api.js`). Through vite, each
 // of its ~40 modules was transformed and evaluated module by module in the worker, every check:
 // the largest part of the runner's share before the environment starts. Where this runner itself
 // runs compiled (dist/), those imports are taken from dist/ instead and left to Node (external):
-// the same code, as the build compiled it. An author changing src/harness rebuilds, as for the
-// CLI itself; COURSE_CHECK_FROM_SOURCE=1 takes src/ through vite as before.
+// the same code, as the build compiled it, and the check API as the one file the build bundled.
+// An author changing src/harness rebuilds, as for the CLI itself; COURSE_CHECK_FROM_SOURCE=1 takes
+// src/ through vite as before.
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const compiled = () => !process.env.COURSE_CHECK_FROM_SOURCE && path.basename(DIST) === 'dist';
 
@@ -352,9 +354,12 @@ function compiledHarness() {
   return compiled() ? { server: { deps: { external: [new RegExp(`^${DIST.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`)] } } } : {};
 }
 
-/** vite's side: `../../src/x.js` from a check is `dist/x.js`. */
+/** vite's side: `../../src/x.js` from a check is `dist/x.js`, and the check API its bundle when the build made one. */
 function compiledHarnessAlias() {
-  return compiled() ? { resolve: { alias: [{ find: /^(?:\.\.\/)+src\/(.+)\.js$/, replacement: `${DIST}/$1.js` }] } } : {};
+  if (!compiled()) return {};
+  const bundle = path.join(DIST, CHECK_API_BUNDLE);
+  const checkApi = existsSync(bundle) ? [{ find: /^(?:\.\.\/)+src\/harness\/check-api\.js$/, replacement: bundle }] : [];
+  return { resolve: { alias: [...checkApi, { find: /^(?:\.\.\/)+src\/(.+)\.js$/, replacement: `${DIST}/$1.js` }] } };
 }
 
 /** `process.env.X = undefined` would set the string "undefined". */
