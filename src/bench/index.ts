@@ -4,13 +4,15 @@
 //   check:    `course check` on one-sidecar exercises and the capstones, with the split (total: until
 //             the verdict, where `course check` exits; the teardown after it apart), on each
 //             runtime asked for, interleaved so that the machine's load falls on all alike
+//   watch:    a learner's re-check: `course watch` on the solution, a service file saved, until
+//             "Passed!" (warm), against `course check` from its start to its verdict (cold), alternating
 //   recording: the timeline's cost: one request through a recording hop against the same request
 //             direct, and `course check` with and without recording (COURSE_TIMELINE), side by side
-// Options: --runs N (default 5), --only harness|cli|check|recording, --exercises id,id,
+// Options: --runs N (default 5), --only harness|cli|check|watch|recording, --exercises id,id,
 //          --runtimes local,mixed,docker
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCourse, type Exercise } from '../course/manifest.js';
@@ -273,8 +275,76 @@ async function benchRecording(ids: string[]): Promise<void> {
   delete process.env.COURSE_RUNTIME;
 }
 
+/** A scratch workbook inside the package (its node_modules resolve), the exercise's work folder holding its solution. */
+function scratchWorkbook(exercise: Exercise): { root: string; dir: string; env: NodeJS.ProcessEnv } {
+  const root = mkdtempSync(path.join(PACKAGE_ROOT, '.course-bench-'));
+  for (const entry of ['modules', 'exercises', 'solutions', 'checks', 'package.json']) {
+    cpSync(path.join(PACKAGE_ROOT, entry), path.join(root, entry), { recursive: true });
+  }
+  const dir = path.join(root, 'work', path.relative(path.join(PACKAGE_ROOT, 'exercises'), exercise.starterDir));
+  cpSync(exercise.starterDir, dir, { recursive: true });
+  for (const f of exercise.files) cpSync(path.join(exercise.solutionDir, f), path.join(dir, f));
+  return { root, dir, env: { ...process.env, COURSE_ROOT: root, NO_COLOR: '1', COURSE_NO_TYPECHECK: '1' } };
+}
+
+/** Runs the CLI until a line of its output matches; resolves with the child (still running) and the time it took. */
+function untilLine(child: ReturnType<typeof spawn>, pattern: RegExp, started: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      if (pattern.test(buffered)) {
+        child.stdout!.off('data', onData);
+        resolve(performance.now() - started);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited (${code}) before ${pattern}: ${buffered.slice(-400)}`)));
+  });
+}
+
+/** Save to verdict in `course watch` (warm) against a whole `course check` to its verdict (cold), alternating. */
+async function benchWatch(ids: string[]): Promise<void> {
+  const course = loadCourse(PACKAGE_ROOT);
+  const runs = Math.max(RUNS, 5);
+  const bin = path.join(PACKAGE_ROOT, 'bin', 'course.js');
+  console.log(`
+Re-check of the solution after saving one service file (median of ${runs}; no type check)`);
+  console.log(`  ${''.padEnd(24)} ${'course check'.padStart(14)} ${'course watch'.padStart(14)}`);
+  console.log(`  ${''.padEnd(24)} ${'(start→verdict)'.padStart(14)} ${'(save→verdict)'.padStart(14)}`);
+  for (const id of ids) {
+    const exercise = course.items.find((i): i is Exercise => i.kind === 'exercise' && i.id === id);
+    if (!exercise) continue;
+    const { root, dir, env } = scratchWorkbook(exercise);
+    const watch = spawn(process.execPath, [bin, 'watch', id], { env, cwd: root, stdio: ['pipe', 'pipe', 'ignore'] });
+    const cold: number[] = [];
+    const warm: number[] = [];
+    try {
+      await untilLine(watch, /Passed!/, performance.now());
+      const file = path.join(dir, exercise.files.find((f) => f.endsWith('.ts'))!);
+      for (let i = 0; i < runs; i++) {
+        const check = spawn(process.execPath, [bin, 'check', id], { env, cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+        cold.push(await untilLine(check, /\d+ passed, 0 failed/, performance.now()));
+        await new Promise((resolve) => check.once('exit', resolve));
+        // The watcher saw nothing of the check's; give the last run's background teardown its time.
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        const saved = performance.now();
+        appendFileSync(file, `// saved ${i}\n`);
+        warm.push(await untilLine(watch, /Passed!/, saved));
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+    } finally {
+      watch.stdin!.end('q\n');
+      await new Promise((resolve) => watch.once('exit', resolve));
+      rmSync(root, { recursive: true, force: true });
+    }
+    console.log(`  ${id.padEnd(24)} ${median(cold).toFixed(0).padStart(11)} ms ${median(warm).toFixed(0).padStart(11)} ms`);
+  }
+}
+
 const only = values.only;
 if (!only || only === 'harness') await benchHarness();
 if (!only || only === 'cli') await benchCli();
 if (!only || only === 'check') await benchChecks(values.exercises!.split(','), values.runtimes!.split(','));
+if (!only || only === 'watch') await benchWatch(values.exercises!.split(','));
 if (!only || only === 'recording') await benchRecording(values.exercises!.split(','));

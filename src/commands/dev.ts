@@ -25,6 +25,7 @@ export async function run(args: string[]): Promise<number> {
       only: { type: 'string' },
       runtime: { type: 'string' },
       jobs: { type: 'string' },
+      warm: { type: 'boolean' },
     },
   });
   const [sub, id] = positionals;
@@ -35,7 +36,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new UserError(messages.badRepeat(values.repeat!));
-  const options = { repeat, variants: !values['no-variants'], mutants: !values['no-mutants'], only: values.only };
+  const options = { repeat, variants: !values['no-variants'], mutants: !values['no-mutants'], only: values.only, warm: !!values.warm };
   const root = findWorkbookRoot();
   const course = loadCourse(root);
   const exercises = id
@@ -56,8 +57,9 @@ export async function run(args: string[]): Promise<number> {
 }
 
 /** The flags a child gate gets: all but --jobs, and --runtime, which it inherits as COURSE_RUNTIME. */
-function flagsFor(values: { repeat?: string; 'no-variants'?: boolean; 'no-mutants'?: boolean; only?: string }): string[] {
+function flagsFor(values: { repeat?: string; 'no-variants'?: boolean; 'no-mutants'?: boolean; only?: string; warm?: boolean }): string[] {
   return [
+    ...(values.warm ? ['--warm'] : []),
     ...(values.repeat ? ['--repeat', values.repeat] : []),
     ...(values['no-variants'] ? ['--no-variants'] : []),
     ...(values['no-mutants'] ? ['--no-mutants'] : []),
@@ -65,22 +67,32 @@ function flagsFor(values: { repeat?: string; 'no-variants'?: boolean; 'no-mutant
   ];
 }
 
-async function gateHere(root: string, exercises: Exercise[], options: GateOptions): Promise<GateVerdict[]> {
-  const { runCheck } = await import('../grading/run-check.js');
-  const verdicts = await whileCtrlCAborts((signal) => gateAll(root, exercises, runCheck, { ...options, signal }));
+async function gateHere(root: string, exercises: Exercise[], options: GateOptions & { warm: boolean }): Promise<GateVerdict[]> {
+  const verdicts = await whileCtrlCAborts((signal) => gateAll(root, exercises, { ...options, signal }));
   // For a parallel gate's parent (parallel-gate.ts): the verdicts of this process's exercises.
   if (process.env[VERDICT_FILE]) writeFileSync(process.env[VERDICT_FILE], JSON.stringify(verdicts));
   return verdicts;
 }
 
-async function gateAll(root: string, exercises: Exercise[], runCheck: RunCheck, options: GateOptions & { signal: AbortSignal }) {
+async function gateAll(root: string, exercises: Exercise[], options: GateOptions & { warm: boolean; signal: AbortSignal }) {
+  const { CheckRunner, runCheck } = await import('../grading/run-check.js');
   const verdicts: GateVerdict[] = [];
   for (const exercise of exercises) {
     console.log(color.dim(messages.checking(exercise.id)));
-    const verdict = await gateExercise(root, exercise, runCheck, {
-      ...options,
-      onSubject: (subject, problems) => console.log(subjectLines(subject, problems).join('\n')),
-    });
+    // --warm: every subject of the exercise through one runner, as `course watch` re-checks (the
+    // verdict as soon as it is known, the next run after the last one's teardown): a warm verdict
+    // must be the cold one.
+    const runner = options.warm ? new CheckRunner(root, exercise, { keep: true }) : undefined;
+    const check: RunCheck = runner ? (o) => runner.run({ ...o, backgroundTeardown: () => {} }) : runCheck;
+    let verdict: GateVerdict;
+    try {
+      verdict = await gateExercise(root, exercise, check, {
+        ...options,
+        onSubject: (subject, problems) => console.log(subjectLines(subject, problems).join('\n')),
+      });
+    } finally {
+      await runner?.close();
+    }
     if (options.signal.aborted) break;
     verdicts.push(verdict);
     console.log(verdictLines(verdict).join('\n'));
@@ -153,11 +165,12 @@ function removeScratchRootIfEmpty(root: string): void {
 
 const messages = {
   usage:
-    'Usage: npx course dev check [id] [--repeat N] [--no-variants | --no-mutants] [--only <variant>] [--runtime local|mixed|docker] [--jobs N]\n' +
+    'Usage: npx course dev check [id] [--repeat N] [--no-variants | --no-mutants] [--only <variant>] [--runtime local|mixed|docker] [--jobs N] [--warm]\n' +
     '  The authoring gate: starters fail as intended, solutions and alternatives pass, mutants fail\n' +
     '  the expectations that must catch them. --repeat N runs each N times and reports flaky verdicts.\n' +
     '  --runtime runs it with daprd and Redis local, Redis in a container, or both in containers.\n' +
-    '  --jobs N gates N exercises at a time, each in a process of its own.',
+    '  --jobs N gates N exercises at a time, each in a process of its own.\n' +
+    '  --warm re-checks each exercise\'s subjects one after another in one runner, as `course watch` does.',
   onRuntime: (runtime: string) =>
     `On --runtime ${runtime}: ${{ local: 'daprd and Redis here', mixed: 'daprd here, Redis in a container', docker: 'daprd and Redis in containers' }[runtime]}.`,
   badRuntime: (value: string, modes: readonly string[]) => `--runtime takes ${modes.join(', ')}, not "${value}".`,

@@ -2,13 +2,14 @@
 // it; when no daprd can be had, the learner is told it is the environment; nothing is left on disk.
 // Each test has a temp folder of its own, so a check running beside it (a learner's, another
 // test's) cannot change what it sees.
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scratchDir } from '../../test/helpers/temp.js';
 import { loadCourse, type Exercise } from '../course/manifest.js';
-import { runCheck } from './run-check.js';
+import type { CheckResult } from './result.js';
+import { CheckRunner, runCheck } from './run-check.js';
 
 const fixture = path.resolve(import.meta.dirname, '..', '..', 'test', 'fixture-course');
 const exercise = (id: string) => loadCourse(fixture).items.find((i): i is Exercise => i.kind === 'exercise' && i.id === id)!;
@@ -49,6 +50,41 @@ describe('runCheck before the check runs', () => {
     expect(result.expectations).toHaveLength(1);
     expect(result.expectations[0]!.message).toMatch(/`greet\.ts` is missing from .*greet \(deleted or renamed\?\)/);
     expect(result.expectations[0]!.message).toContain('npx course reset greet greet.ts');
+    expect(readdirSync(tmp)).toEqual(['greet']);
+  });
+});
+
+describe('a warm CheckRunner (course watch)', () => {
+  it('re-checks one folder as it is edited with the verdict a cold check gives, and leaves nothing once closed', async () => {
+    const greet = exercise('greet');
+    const dir = path.join(tmp, 'greet');
+    cpSync(greet.starterDir, dir, { recursive: true });
+    const runner = new CheckRunner(fixture, greet, { keep: true });
+    const failedOf = (result: CheckResult) => result.expectations.filter((e) => !e.passed).map((e) => e.name);
+    const versions = [
+      undefined, // the starter
+      readFileSync(path.join(greet.solutionDir, 'greet.ts'), 'utf8'),
+      'export function greet(name: string): string {\n  return `Hello, ${name.toUpperCase()}!`;\n}\n',
+      'export function greet(name: string): string {\n  return "Hello, " + name + "!";\n}\n',
+    ];
+    try {
+      for (const text of versions) {
+        if (text !== undefined) writeFileSync(path.join(dir, 'greet.ts'), text);
+        const warm = await runner.run({ root: fixture, exercise: greet, dir, onSetupProgress: () => {}, backgroundTeardown: () => {} });
+        const cold = await runCheck({ root: fixture, exercise: greet, dir, onSetupProgress: () => {} });
+        expect(failedOf(warm), text ?? 'starter').toEqual(failedOf(cold));
+        expect(warm.outcome).toBe(cold.outcome);
+      }
+    } finally {
+      await runner.close();
+    }
+    // Each version was judged as written, not as the first run saw the file.
+    const outcomes = [];
+    for (const text of versions.slice(1)) {
+      writeFileSync(path.join(dir, 'greet.ts'), text!);
+      outcomes.push((await runCheck({ root: fixture, exercise: greet, dir, onSetupProgress: () => {} })).outcome);
+    }
+    expect(outcomes).toEqual(['passed', 'code', 'passed']);
     expect(readdirSync(tmp)).toEqual(['greet']);
   });
 });

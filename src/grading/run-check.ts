@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
-import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import type { Exercise } from '../course/manifest.js';
 import type { TimelineEvent } from '../timeline/model.js';
 import { missingFiles, missingFilesMessage } from './missing-files.js';
@@ -49,147 +49,252 @@ interface VitestError {
   rootCause?: string;
 }
 
+/** A check run once: its own vitest, closed as the run ends (`course check`, `dev check`). */
 export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
-  const { exercise, root } = options;
-  const started = Date.now();
-  const expectations: ExpectationResult[] = [];
-  const timeoutMs = exercise.timeoutSeconds * 1000;
+  return new CheckRunner(options.root, options.exercise, { keep: false }).run(options);
+}
 
-  // The verdict is known once every collected test has a result and the worker has marked the
-  // report complete (see verdict-known.ts): vitest reports the results, the worker the files.
-  let collected: number | undefined;
-  let finished = 0;
-  let markedComplete = false;
-  let verdictKnown = () => {};
-  const verdict = new Promise<void>((resolve) => (verdictKnown = resolve));
-  const maybeVerdict = () => {
-    if (markedComplete && collected !== undefined && finished >= collected) verdictKnown();
-  };
+/**
+ * Runs one exercise's check, again and again for `course watch` (a warm re-check): what does not
+ * depend on the learner's edit stays, namely this process's vitest with its transformed check
+ * files; each run still gets a new worker (forks), so a run starts from nothing of the last one's,
+ * as a cold check does. `{ keep: false }`: vitest is closed at the end of the run, as `runCheck`.
+ */
+export class CheckRunner {
+  private vitest?: Vitest;
+  private vitestDir?: string;
+  private started = false;
+  /** The run under way (each run waits for the last one's teardown). */
+  private last: Promise<void> = Promise.resolve();
+  /** The run under way's handlers of vitest's reports. */
+  private current?: Pick<Reporter, 'onTestModuleCollected' | 'onTestCaseResult'>;
 
-  const reporter: Reporter = {
-    onTestModuleCollected(testModule: TestModule) {
-      collected = [...testModule.children.allTests()].length;
-      maybeVerdict();
-    },
-    onTestCaseResult(testCase: TestCase) {
-      finished++;
-      maybeVerdict();
-      const result = testCase.result();
-      // A failed beforeAll (the environment did not start) leaves its tests skipped; each is an
-      // expectation the learner did not meet, for the hook's reason.
-      const hookError = result.state === 'skipped' ? enclosingError(testCase) : undefined;
-      if ((result.state === 'skipped' && !hookError) || result.state === 'pending') return;
-      const passed = result.state === 'passed';
-      const error = hookError ?? causeOf(result.errors as VitestError[] | undefined);
-      const expectation: ExpectationResult = {
-        name: testCase.name,
-        passed,
-        durationMs: Math.round(testCase.diagnostic()?.duration ?? 0),
-        ...(passed
-          ? {}
-          : {
-              message: plainMessage(error),
-              kind: kindOf(error),
-              logExcerpt: error?.logExcerpt?.length ? error.logExcerpt : testCase.meta().logExcerpt,
-              ...(testCase.meta().timeline ? { timeline: testCase.meta().timeline } : {}),
-              ...(error?.blockedBy ? { blockedBy: error.blockedBy } : {}),
-              ...(error?.rootCause ? { rootCause: error.rootCause } : {}),
-            }),
-      };
-      expectations.push(expectation);
-      options.onExpectation?.(expectation);
-    },
-  };
+  constructor(
+    private readonly root: string,
+    readonly exercise: Exercise,
+    private readonly lifetime: { keep: boolean },
+  ) {}
 
-  const notRun = (name: string, message: string, kind: FailureKind): CheckResult => ({
-    exerciseId: exercise.id,
-    dir: options.dir,
-    outcome: kind,
-    expectations: [{ name, passed: false, message, kind, durationMs: Date.now() - started }],
-    timings: { environmentMs: 0, servicesMs: 0, assertionsMs: 0, totalMs: Date.now() - started },
-  });
-  const missing = missingFiles(exercise, options.dir);
-  if (missing.length > 0) return notRun(messages.filesThere, missingFilesMessage(exercise, options.dir, missing), 'code');
-  // A missing daprd is built (or an image pulled) here, with visible progress, not inside the check's time limit.
-  const setupFailure = await provisionRuntime(options.onSetupProgress ?? ((line) => process.stderr.write(`${line}\n`)));
-  if (setupFailure) return notRun(messages.checkRuns, setupFailure, 'environment');
-  const { ownPath, removeOwnedPath } = await import('../harness/processes.js');
-  const { CheckProcesses } = await import('./check-processes.js');
-  const reportDir = mkdtempSync(path.join(os.tmpdir(), 'course-check-'));
-  ownPath(reportDir);
-  const marker = path.join(reportDir, VERDICT_KNOWN_FILE);
-  const markerWatch = options.backgroundTeardown ? watchFor(marker, () => ((markedComplete = true), maybeVerdict())) : undefined;
-  const { createVitest } = await import('vitest/node');
-  const previousEnv = { dir: process.env.COURSE_EXERCISE_DIR, report: process.env.COURSE_CHECK_REPORT_DIR, id: process.env.COURSE_EXERCISE_ID };
-  process.env.COURSE_EXERCISE_DIR = options.dir;
-  // For the harness's messages (e.g. which `course reset` restores a file).
-  process.env.COURSE_EXERCISE_ID = exercise.id;
-  process.env.COURSE_CHECK_REPORT_DIR = reportDir;
-  let timedOut = false;
-  let moduleErrors: VitestError[] = [];
-  // Created first and started second, so that Ctrl-C and the time limit can cancel a run in progress.
-  const create = () =>
-    createVitest(
-      'test',
-      {
-        config: false,
-        root,
-        watch: false,
-        run: true,
-        reporters: [reporter],
-        include: [path.relative(root, exercise.checkFile)],
-        testTimeout: timeoutMs,
-        hookTimeout: timeoutMs,
-        pool: 'forks',
-        maxWorkers: 1,
-        fileParallelism: false,
-        passWithNoTests: true,
-        printConsoleTrace: false,
-        ...compiledHarness(),
-      },
-      { logLevel: 'silent', clearScreen: false, ...compiledHarnessAlias() },
-      { stdout: devNull(), stderr: devNull() },
-    );
-  // vitest keeps a module cache in a folder of the temp folder, which an interrupted run never
-  // removes: made inside the run's own report folder, it goes with it.
-  const vitest = await withoutExitOnSignal(() => withTempFolder(reportDir, create));
-  const processes = new CheckProcesses();
-  const cancel = () => {
-    void vitest.cancelCurrentRun('keyboard-input');
-    processes.endNow();
-  };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    cancel();
-  }, timeoutMs + 5000);
-  options.signal?.addEventListener('abort', cancel);
-  const run = (async () => {
+  async run(options: RunCheckOptions): Promise<CheckResult> {
+    await this.last;
+    let finished!: () => void;
+    this.last = new Promise((resolve) => (finished = resolve));
+    let handedOver = false;
     try {
-      if (!options.signal?.aborted) await vitest.start();
-      moduleErrors = vitest.state.getFiles().flatMap((f) => (f.result?.errors ?? []) as VitestError[]);
+      return await this.runOnce(options, (teardown) => {
+        handedOver = true;
+        void teardown.finally(finished);
+      });
     } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', cancel);
-      markerWatch?.close();
-      await processes.close(() => vitest.close());
-      restoreEnv('COURSE_EXERCISE_DIR', previousEnv.dir);
-      restoreEnv('COURSE_CHECK_REPORT_DIR', previousEnv.report);
-      restoreEnv('COURSE_EXERCISE_ID', previousEnv.id);
+      if (!handedOver) finished();
     }
-  })();
-  if (options.backgroundTeardown) {
+  }
+
+  /** Closes vitest once the last run's teardown is over. */
+  async close(): Promise<void> {
+    await this.last;
+    await this.closeVitest();
+  }
+
+  private async closeVitest(): Promise<void> {
+    const vitest = this.vitest;
+    this.vitest = undefined;
+    this.started = false;
+    await vitest?.close();
+    if (this.vitestDir) (await import('../harness/processes.js')).removeOwnedPath(this.vitestDir);
+    this.vitestDir = undefined;
+  }
+
+  private async runOnce(options: RunCheckOptions, handOver: (teardown: Promise<void>) => void): Promise<CheckResult> {
+    const { exercise } = options;
+    const started = Date.now();
+    const expectations: ExpectationResult[] = [];
+    const timeoutMs = exercise.timeoutSeconds * 1000;
+
+    // The verdict is known once every collected test has a result and the worker has marked the
+    // report complete (see verdict-known.ts): vitest reports the results, the worker the files.
+    let collected: number | undefined;
+    let finished = 0;
+    let markedComplete = false;
+    let verdictKnown = () => {};
+    const verdict = new Promise<void>((resolve) => (verdictKnown = resolve));
+    const maybeVerdict = () => {
+      if (markedComplete && collected !== undefined && finished >= collected) verdictKnown();
+    };
+
+    this.current = {
+      onTestModuleCollected(testModule: TestModule) {
+        collected = [...testModule.children.allTests()].length;
+        maybeVerdict();
+      },
+      onTestCaseResult(testCase: TestCase) {
+        finished++;
+        maybeVerdict();
+        const result = testCase.result();
+        // A failed beforeAll (the environment did not start) leaves its tests skipped; each is an
+        // expectation the learner did not meet, for the hook's reason.
+        const hookError = result.state === 'skipped' ? enclosingError(testCase) : undefined;
+        if ((result.state === 'skipped' && !hookError) || result.state === 'pending') return;
+        const passed = result.state === 'passed';
+        const error = hookError ?? causeOf(result.errors as VitestError[] | undefined);
+        const expectation: ExpectationResult = {
+          name: testCase.name,
+          passed,
+          durationMs: Math.round(testCase.diagnostic()?.duration ?? 0),
+          ...(passed
+            ? {}
+            : {
+                message: plainMessage(error),
+                kind: kindOf(error),
+                logExcerpt: error?.logExcerpt?.length ? error.logExcerpt : testCase.meta().logExcerpt,
+                ...(testCase.meta().timeline ? { timeline: testCase.meta().timeline } : {}),
+                ...(error?.blockedBy ? { blockedBy: error.blockedBy } : {}),
+                ...(error?.rootCause ? { rootCause: error.rootCause } : {}),
+              }),
+        };
+        expectations.push(expectation);
+        options.onExpectation?.(expectation);
+      },
+    };
+
+    const notRun = (name: string, message: string, kind: FailureKind): CheckResult => ({
+      exerciseId: exercise.id,
+      dir: options.dir,
+      outcome: kind,
+      expectations: [{ name, passed: false, message, kind, durationMs: Date.now() - started }],
+      timings: { environmentMs: 0, servicesMs: 0, assertionsMs: 0, totalMs: Date.now() - started },
+    });
+    const missing = missingFiles(exercise, options.dir);
+    if (missing.length > 0) return notRun(messages.filesThere, missingFilesMessage(exercise, options.dir, missing), 'code');
+    // A missing daprd is built (or an image pulled) here, with visible progress, not inside the check's time limit.
+    const setupFailure = await provisionRuntime(options.onSetupProgress ?? ((line) => process.stderr.write(`${line}\n`)));
+    if (setupFailure) return notRun(messages.checkRuns, setupFailure, 'environment');
+    const { ownPath, removeOwnedPath } = await import('../harness/processes.js');
+    const { CheckProcesses } = await import('./check-processes.js');
+    const reportDir = mkdtempSync(path.join(os.tmpdir(), 'course-check-'));
+    ownPath(reportDir);
+    const marker = path.join(reportDir, VERDICT_KNOWN_FILE);
+    const markerWatch = watchFor(marker, () => ((markedComplete = true), maybeVerdict()));
+    const previousEnv = { dir: process.env.COURSE_EXERCISE_DIR, report: process.env.COURSE_CHECK_REPORT_DIR, id: process.env.COURSE_EXERCISE_ID };
+    // Read by the worker, which each run starts anew.
+    process.env.COURSE_EXERCISE_DIR = options.dir;
+    // For the harness's messages (e.g. which `course reset` restores a file).
+    process.env.COURSE_EXERCISE_ID = exercise.id;
+    process.env.COURSE_CHECK_REPORT_DIR = reportDir;
+    let timedOut = false;
+    let moduleErrors: VitestError[] = [];
+    // Created first and started second, so that Ctrl-C and the time limit can cancel a run in progress.
+    const vitest = await this.vitestFor(reportDir);
+    const processes = new CheckProcesses();
+    const cancel = () => {
+      void vitest.cancelCurrentRun('keyboard-input');
+      processes.endNow();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      cancel();
+    }, timeoutMs + 5000);
+    options.signal?.addEventListener('abort', cancel);
+    const run = (async () => {
+      try {
+        if (!options.signal?.aborted) await this.startRun(vitest);
+        moduleErrors = vitest.state.getFiles().flatMap((f) => (f.result?.errors ?? []) as VitestError[]);
+      } finally {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', cancel);
+        markerWatch?.close();
+        await processes.close(async () => {
+          if (!this.lifetime.keep) await this.closeVitest();
+        });
+        restoreEnv('COURSE_EXERCISE_DIR', previousEnv.dir);
+        restoreEnv('COURSE_CHECK_REPORT_DIR', previousEnv.report);
+        restoreEnv('COURSE_EXERCISE_ID', previousEnv.id);
+      }
+    })();
     const early = await Promise.race([verdict.then(() => true), run.then(() => false)]);
     // Ctrl-C or the time limit at that very moment: the run's own end says what happened.
     if (early && expectations.length > 0 && !options.signal?.aborted && !timedOut) {
       const result = resultOf(expectations, [], { timedOut, aborted: false, reportDir, started, exercise, dir: options.dir });
-      options.backgroundTeardown(run.finally(() => removeOwnedPath(reportDir)));
+      const teardown = run.finally(() => removeOwnedPath(reportDir));
+      handOver(teardown);
+      if (options.backgroundTeardown) options.backgroundTeardown(teardown);
+      else await teardown;
       return result;
     }
+    await run;
+    const result = resultOf(expectations, moduleErrors, { timedOut, aborted: !!options.signal?.aborted, reportDir, started, exercise, dir: options.dir });
+    removeOwnedPath(reportDir);
+    return result;
   }
-  await run;
-  const result = resultOf(expectations, moduleErrors, { timedOut, aborted: !!options.signal?.aborted, reportDir, started, exercise, dir: options.dir });
-  removeOwnedPath(reportDir);
-  return result;
+
+  /** The vitest of this exercise's check, made on the first run. */
+  private async vitestFor(reportDir: string): Promise<Vitest> {
+    if (this.vitest) return this.vitest;
+    const { createVitest } = await import('vitest/node');
+    const timeoutMs = this.exercise.timeoutSeconds * 1000;
+    const reporter: Reporter = {
+      onTestModuleCollected: (testModule) => this.current?.onTestModuleCollected?.(testModule),
+      onTestCaseResult: (testCase) => this.current?.onTestCaseResult?.(testCase),
+    };
+    const create = () =>
+      createVitest(
+        'test',
+        {
+          config: false,
+          root: this.root,
+          watch: false,
+          run: true,
+          reporters: [reporter],
+          include: [path.relative(this.root, this.exercise.checkFile)],
+          testTimeout: timeoutMs,
+          hookTimeout: timeoutMs,
+          pool: 'forks',
+          maxWorkers: 1,
+          fileParallelism: false,
+          passWithNoTests: true,
+          printConsoleTrace: false,
+          ...compiledHarness(),
+        },
+        { logLevel: 'silent', clearScreen: false, ...compiledHarnessAlias() },
+        { stdout: devNull(), stderr: devNull() },
+      );
+    // vitest keeps a module cache in a folder of the temp folder, which an interrupted run never
+    // removes: made inside a folder of the run's (the report folder of a single run), it goes with it.
+    let folder = reportDir;
+    if (this.lifetime.keep) {
+      const { ownPath } = await import('../harness/processes.js');
+      folder = this.vitestDir = mkdtempSync(path.join(os.tmpdir(), 'course-check-'));
+      ownPath(folder);
+    }
+    this.vitest = await withoutExitOnSignal(() => withTempFolder(folder, create));
+    return this.vitest;
+  }
+
+  /** The first run starts vitest; later ones run the check's file again, every file read anew. */
+  private async startRun(vitest: Vitest): Promise<void> {
+    if (!this.started) {
+      this.started = true;
+      await vitest.start();
+    } else {
+      forgetTransforms(vitest);
+      await vitest.rerunTestSpecifications(await vitest.globTestSpecifications(), true);
+    }
+  }
+}
+
+/**
+ * vite keeps each file it transformed (a check, checks/lib, a learner's file a check imports) and
+ * watches none of them here: a re-run would judge the file as the first run read it. Everything
+ * but node_modules (whose files do not change under a check) is read and transformed again.
+ */
+function forgetTransforms(vitest: Vitest): void {
+  for (const project of vitest.projects) {
+    for (const environment of Object.values(project.vite.environments)) {
+      for (const file of [...environment.moduleGraph.fileToModulesMap.keys()]) {
+        if (!file.split(/[\\/]/).includes('node_modules')) vitest.invalidateFile(file);
+      }
+    }
+  }
 }
 
 interface RunFacts {

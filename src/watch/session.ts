@@ -1,12 +1,15 @@
 // `course watch`: check the exercise, then re-check on every save of its work folder. Never two
 // checks at once: a save during a check queues one re-run. Enter re-checks by hand (for where file
 // events do not arrive: WSL2, network drives); after a pass, Enter moves on; `q` quits.
+// Re-checks are warm: the exercise's CheckRunner (src/grading/run-check.ts) keeps its vitest between
+// them, and each verdict is shown as soon as it is known, the run's teardown going on behind it.
 import type { FSWatcher } from 'chokidar';
 import path from 'node:path';
 import { ensureWorkDir } from '../course/exercise-files.js';
 import type { Course, Exercise, Item } from '../course/manifest.js';
 import { currentItem, loadProgress } from '../course/progress.js';
 import { checkAndReport, type RunCheck, type TypeCheck } from '../grading/check-and-report.js';
+import type { CheckRunner } from '../grading/run-check.js';
 import { color } from '../ui/color.js';
 import { finishView } from '../ui/finish-view.js';
 import { exerciseView } from '../ui/item-view.js';
@@ -36,6 +39,8 @@ export class WatchSession {
   private passed = false;
   private stopped = false;
   private watcher?: FSWatcher;
+  /** The warm runner of the exercise being watched (none when a test gives its own runCheck). */
+  private runner?: CheckRunner;
   private debounceTimer?: NodeJS.Timeout;
   private resolveFinished!: (code: number) => void;
   private readonly write: (line: string) => void;
@@ -47,7 +52,9 @@ export class WatchSession {
     this.dir = ensureWorkDir(options.root, options.exercise).dir;
     this.write = options.write ?? ((line) => console.log(line));
     this.clear = options.clear ?? (() => {});
-    this.debounceMs = options.debounceMs ?? 250;
+    // A save is a burst of file events a few ms apart (write, rename, chmod); the learner waits for
+    // this quiet time on every re-check. A save that comes later queues one re-run anyway.
+    this.debounceMs = options.debounceMs ?? 100;
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
   }
 
@@ -101,6 +108,7 @@ export class WatchSession {
     this.running?.controller.abort();
     await this.running?.done;
     await this.watcher?.close();
+    await this.runner?.close();
     this.resolveFinished(code);
   }
 
@@ -119,7 +127,9 @@ export class WatchSession {
       signal,
       write: this.write,
       watching: true,
-      runCheck: this.options.runCheck,
+      runCheck: this.options.runCheck ?? (await this.warmRunner()),
+      // The runner itself waits for this teardown before the next run, and close() for the last.
+      backgroundTeardown: () => {},
       typeCheck: this.options.typeCheck,
     });
     if (!result || this.stopped) return;
@@ -127,6 +137,17 @@ export class WatchSession {
     if (this.rerunQueued) return;
     this.write('');
     this.write(this.passed ? messages.passed : color.dim(messages.watching(this.shownDir())));
+  }
+
+  /** Runs the watched exercise's check, keeping what a re-check can reuse. */
+  private async warmRunner(): Promise<RunCheck> {
+    if (this.runner?.exercise !== this.exercise) {
+      await this.runner?.close();
+      const { CheckRunner } = await import('../grading/run-check.js');
+      this.runner = new CheckRunner(this.options.root, this.exercise, { keep: true });
+    }
+    const runner = this.runner;
+    return (options) => runner.run(options);
   }
 
   /** After a pass: the next exercise in this session, or a pointer to the next lesson. */
