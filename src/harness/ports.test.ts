@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, reservePort } from './ports.js';
+import net from 'node:net';
+import { freePort, isFree, reservePort } from './ports.js';
 
 const reservations = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'dapr-pubsub-course', 'ports');
 
@@ -25,6 +26,21 @@ process.stdin.resume().on('end', () => process.exit(0));`;
 }
 
 describe('free ports', () => {
+  it('a port held on any address, IPv6 loopback included, is not free: daprd listens on all of them', async () => {
+    const port = await freePort();
+    expect(await isFree(port)).toBe(true);
+    for (const host of ['::1', '127.0.0.1', '0.0.0.0']) {
+      const holder = net.createServer();
+      await new Promise<void>((resolve, reject) => holder.once('error', reject).listen(port, host, resolve));
+      try {
+        expect(await isFree(port), `held on ${host}`).toBe(false);
+      } finally {
+        await new Promise((resolve) => holder.close(resolve));
+      }
+    }
+    expect(await isFree(port)).toBe(true);
+  });
+
   it('two processes asking at the same time get different ports, below the ephemeral range', async () => {
     const [first, second] = await Promise.all([portsOfAnotherProcess(300), portsOfAnotherProcess(300)]);
     await Promise.all([first.release(), second.release()]);

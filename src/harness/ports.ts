@@ -20,13 +20,28 @@ const RESERVED_MS = 60_000;
 /** Ports this process handed out, and when. */
 const handedOut = new Map<number, number>();
 
-function canBind(port: number, host: string): Promise<boolean> {
+/** Binds and closes: true when free, else the error's code. */
+function tryBind(port: number, host: string): Promise<true | string> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.once('error', () => resolve(false));
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
     server.listen(port, host, () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * Whether nothing holds the port on `host` nor on any other address: daprd's internal gRPC server
+ * listens on every interface, which fails when anything has the port, on IPv6's ::1 as well
+ * (where a check of 127.0.0.1 alone sees it free). `::` is every address of both families; a
+ * machine without IPv6 is asked for IPv4's.
+ */
+export async function isFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  if ((await tryBind(port, host)) !== true) return false;
+  const everywhere = await tryBind(port, '::');
+  if (everywhere === true) return true;
+  if (everywhere === 'EAFNOSUPPORT' || everywhere === 'EADDRNOTAVAIL') return (await tryBind(port, '0.0.0.0')) === true;
+  return false;
 }
 
 function alive(pid: number): boolean {
@@ -82,7 +97,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     const port = RANGE.low + Math.floor(Math.random() * (RANGE.high - RANGE.low + 1));
     if (Date.now() - (handedOut.get(port) ?? 0) < RESERVED_MS || !reservePort(port)) continue;
     handedOut.set(port, Date.now());
-    if (await canBind(port, host)) return port;
+    if (await isFree(port, host)) return port;
   }
   throw new Error(`No free port between ${RANGE.low} and ${RANGE.high} on ${host}`);
 }
