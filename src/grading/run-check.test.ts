@@ -87,4 +87,24 @@ describe('a warm CheckRunner (course watch)', () => {
     expect(outcomes).toEqual(['passed', 'code', 'passed']);
     expect(readdirSync(tmp)).toEqual(['greet']);
   });
+
+  it('after a run stopped by Ctrl-C, judges the next one afresh', async () => {
+    const greet = exercise('greet');
+    const dir = path.join(tmp, 'greet');
+    cpSync(greet.solutionDir, dir, { recursive: true });
+    const runner = new CheckRunner(fixture, greet, { keep: true });
+    try {
+      expect((await runner.run({ root: fixture, exercise: greet, dir, onSetupProgress: () => {} })).outcome).toBe('passed');
+      const stopped = new AbortController();
+      stopped.abort();
+      const interrupted = await runner.run({ root: fixture, exercise: greet, dir, signal: stopped.signal, onSetupProgress: () => {} });
+      expect(interrupted.expectations[0]!.message).toBe('The check was stopped.');
+      writeFileSync(path.join(dir, 'greet.ts'), readFileSync(path.join(greet.starterDir, 'greet.ts'), 'utf8'));
+      const next = await runner.run({ root: fixture, exercise: greet, dir, onSetupProgress: () => {} });
+      expect(next.expectations.filter((e) => !e.passed).map((e) => e.name)).toEqual(['greets by name']);
+    } finally {
+      await runner.close();
+    }
+    expect(readdirSync(tmp)).toEqual(['greet']);
+  });
 });

@@ -203,8 +203,10 @@ export class CheckRunner {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', cancel);
         markerWatch?.close();
+        // A run cancelled mid-way (Ctrl-C, the time limit) may leave vitest mid-run: the next run gets a new one.
+        const cancelled = timedOut || !!options.signal?.aborted;
         await processes.close(async () => {
-          if (!this.lifetime.keep) await this.closeVitest();
+          if (!this.lifetime.keep || cancelled) await this.closeVitest();
         });
         restoreEnv('COURSE_EXERCISE_DIR', previousEnv.dir);
         restoreEnv('COURSE_CHECK_REPORT_DIR', previousEnv.report);
