@@ -120,6 +120,15 @@ describe('text report', () => {
     expect(text).toContain("''cloudevent.type'' does not exist in type 'PubSubPublishOptions'.");
   });
 
+  it('never breaks a course command across lines, so it can be copied whole', () => {
+    const { exercise } = fixtureCourse();
+    const passed = resultWith([{ name: 'greets by name', passed: true, durationMs: 5 }]);
+    for (const width of [40, 60, 80]) {
+      const lines = reportLines(passed, exercise('greet'), { width, watching: true }).map(visible);
+      expect(lines.some((line) => line.includes('npx course solution greet')), lines.join('\n')).toBe(true);
+    }
+  });
+
   it('closes with the counts, words the outcome by who is to blame, and counts the hints', () => {
     const { exercise } = fixtureCourse();
     const greet = exercise('greet');

@@ -130,9 +130,14 @@ export function wrapText(text: string, width: number, first = '', rest = first):
   );
 }
 
-/** Spaces inside `code` become glue, so wrapping never splits code. */
+/**
+ * Spaces inside `code` become glue, so wrapping never splits code; so do those of a course
+ * command said in prose (`npx course solution publish-order`), which a learner copies whole.
+ */
 export function glueCode(text: string): string {
-  return text.replace(/`[^`\n]+`/g, (code) => code.replace(/ /g, MARK.glue));
+  return text
+    .replace(/`[^`\n]+`/g, (code) => code.replace(/ /g, MARK.glue))
+    .replace(/\bnpx course [a-z]+(?: (?!npx\b)[\w.:/-]+){0,2}/g, (command) => command.replace(/ /g, MARK.glue));
 }
 
 /**
