@@ -103,4 +103,17 @@ describe('checkAndReport', () => {
     }
     expect(aborted).toBe(2);
   });
+
+  it('reports without waiting for an aborted type check to end (a niced tsc on a busy machine)', async () => {
+    const { root, exercise, lines, write } = setup();
+    let aborted = false;
+    // Told to stop, it goes on for 5 s more, as a process at the lowest priority can.
+    const typeCheck = (_r: string, _e: unknown, _d: string, { signal }: { signal?: AbortSignal }) =>
+      new Promise<undefined>((resolve) => signal?.addEventListener('abort', () => ((aborted = true), setTimeout(resolve, 5000).unref())));
+    const started = Date.now();
+    await checkAndReport({ root, exercise, dir: '/w', write, runCheck: fakeRunCheck(() => [pass('a')]), typeCheck });
+    expect(aborted).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(lines).toContain('1 passed, 0 failed');
+  });
 });

@@ -109,8 +109,11 @@ function startTypeCheck(options: CheckAndReportOptions): { result: (waitMs: numb
   return {
     async result(waitMs) {
       const timer = setTimeout(abort, waitMs);
+      // Once aborted, the report does not wait for tsc to exit: at the lowest CPU priority on a
+      // busy machine that can take longer than the check's teardown (it dies on its own).
+      const given = new Promise<undefined>((resolve) => controller.signal.addEventListener('abort', () => resolve(undefined), { once: true }));
       try {
-        return await running;
+        return await Promise.race([running, given]);
       } finally {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', abort);
