@@ -1,3 +1,4 @@
+import nodeTimers from 'node:timers';
 import { describe, expect, it } from 'vitest';
 import { fail, fakeRunCheck, pass, resultOf } from '../../test/helpers/fake-check.js';
 import { fixtureCourse } from '../../test/helpers/fixture.js';
@@ -109,7 +110,7 @@ describe('checkAndReport', () => {
     let aborted = false;
     // Told to stop, it goes on for 5 s more, as a process at the lowest priority can.
     const typeCheck = (_r: string, _e: unknown, _d: string, { signal }: { signal?: AbortSignal }) =>
-      new Promise<undefined>((resolve) => signal?.addEventListener('abort', () => ((aborted = true), setTimeout(resolve, 5000).unref())));
+      new Promise<undefined>((resolve) => signal?.addEventListener('abort', () => ((aborted = true), void nodeTimers.setTimeout(resolve, 5000))));
     const started = Date.now();
     await checkAndReport({ root, exercise, dir: '/w', write, runCheck: fakeRunCheck(() => [pass('a')]), typeCheck });
     expect(aborted).toBe(true);

@@ -51,7 +51,7 @@ describe('free ports', () => {
     for (const port of [...a, ...b]) expect(port).toBeLessThan(ephemeralLow!);
   });
 
-  it('a reservation counts while its owner lives and for a minute; a gone owner\'s or an old one does not', () => {
+  it('a reservation counts while its owner lives, even unbound for minutes; a gone owner\'s or an hour-old one does not', () => {
     const port = 20_000 + Math.floor(Math.random() * 100);
     const gone = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) + 1;
     const theirs = path.join(reservations, `${port}.${process.ppid}`);
@@ -61,8 +61,12 @@ describe('free ports', () => {
       writeFileSync(theirs, '');
       expect(reservePort(port)).toBe(false);
       expect(existsSync(ours)).toBe(false);
-      const twoMinutesAgo = new Date(Date.now() - 120_000);
-      utimesSync(theirs, twoMinutesAgo, twoMinutesAgo);
+      // Still theirs after minutes: a check may stop and restart what uses it.
+      const tenMinutesAgo = new Date(Date.now() - 10 * 60_000);
+      utimesSync(theirs, tenMinutesAgo, tenMinutesAgo);
+      expect(reservePort(port)).toBe(false);
+      const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60_000);
+      utimesSync(theirs, twoHoursAgo, twoHoursAgo);
       expect(reservePort(port)).toBe(true);
       rmSync(ours);
       writeFileSync(path.join(reservations, `${port}.${gone}`), '');

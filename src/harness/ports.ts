@@ -4,8 +4,11 @@
 // between. Two things could: another course process (a learner's second check, a test worker) and
 // the OS itself, which hands out ports from its ephemeral range to every `listen(0)` and outgoing
 // connection. So ports come from below that range, and each is reserved across processes by a file
-// named after the port and its owner's pid. A reservation only has to last until the port is bound,
-// after which the OS keeps it: one whose owner is gone, or older than a minute, no longer counts.
+// named after the port and its owner's pid, for as long as the owner lives: being bound is not
+// enough, since a check that stops a service or sidecar and starts it again on the same port (the
+// saga's restarts, a held-down service) leaves the port unbound meanwhile, and another check must
+// not take it then. A reservation whose owner is gone no longer counts; nor one older than an hour
+// (no check lasts that long), in case the owner's pid was reused.
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,10 +18,10 @@ import path from 'node:path';
 const RANGE = { low: 20_000, high: 32_767 };
 const RESERVATIONS = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'dapr-pubsub-course', 'ports');
 
-const RESERVED_MS = 60_000;
+const RESERVED_MS = 60 * 60_000;
 
-/** Ports this process handed out, and when. */
-const handedOut = new Map<number, number>();
+/** Ports this process handed out: never handed out twice (one of its own runs may still use it). */
+const handedOut = new Set<number>();
 
 /** Binds and closes: true when free, else the error's code. */
 function tryBind(port: number, host: string): Promise<true | string> {
@@ -85,7 +88,7 @@ function releaseOnExit(): void {
   if (releaseInstalled) return;
   releaseInstalled = true;
   process.once('exit', () => {
-    for (const port of handedOut.keys()) rmSync(path.join(RESERVATIONS, `${port}.${process.pid}`), { force: true });
+    for (const port of handedOut) rmSync(path.join(RESERVATIONS, `${port}.${process.pid}`), { force: true });
   });
 }
 
@@ -95,8 +98,8 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   releaseOnExit();
   for (let tries = 0; tries < 1000; tries++) {
     const port = RANGE.low + Math.floor(Math.random() * (RANGE.high - RANGE.low + 1));
-    if (Date.now() - (handedOut.get(port) ?? 0) < RESERVED_MS || !reservePort(port)) continue;
-    handedOut.set(port, Date.now());
+    if (handedOut.has(port) || !reservePort(port)) continue;
+    handedOut.add(port);
     if (await isFree(port, host)) return port;
   }
   throw new Error(`No free port between ${RANGE.low} and ${RANGE.high} on ${host}`);
