@@ -145,7 +145,7 @@ async function missingFails(user: string, room: string, missing: ChatMessage[], 
   if (elsewhere) {
     failWithCause(CAUSES.seqAcrossRooms, `${what}: ${lost.sender} also sent a seq ${lost.seq} to ${elsewhere.room}. Each room has its own seq: look at what the inbox keys what it has seen, or what it waits for, by.`);
   }
-  must(false, `${what}. Is every delivery handed to inbox.receive, and does the inbox show everything it receives (a message held back, waiting for an earlier seq, must be shown once that one came)?`);
+  must(false, `${what}: it is on the \`${room}\` stream in Redis, and ${user}'s sidecar handed that whole stream over.`);
 }
 
 /** The messages `sender` sent to `room`, in the order sent. */
@@ -225,35 +225,34 @@ describe('chat', () => {
     hello = await send('alice', 'general', 'hello from alice');
     helloSentBetween = [before, Date.now()];
 
-    await subscribesTo('bob', 'general', 'bob runs with ROOMS=general: look at how joinRooms goes through ROOMS, before server.start().');
+    await subscribesTo('bob', 'general', 'bob runs with ROOMS=general.');
     const onGeneral = await broker().events('general');
     const entry = entryOf(onGeneral, hello.id);
     must(
       entry,
-      `alice's message (id ${hello.id}) is not on the \`general\` stream in Redis (${onGeneral.length} events there). ` +
-        'Look at the pubsub name and the topic send() publishes to: the topic is the room.',
+      `alice's message (id ${hello.id}) is not on the \`general\` stream in Redis (${onGeneral.length} events there).`,
     );
     must(
       typeof entry.data === 'object',
       `alice's message went to the broker as ${String(entry.event.datacontenttype)} (a ${typeof entry.data}), not as a JSON object, ` +
-        'so subscribers receive a string, not a ChatMessage. Look at what send() hands to publish.',
+        'so subscribers receive a string, not a ChatMessage.',
     );
     await eventually(
       () => shown('bob', 'general'),
       (list) => list.some((m) => m.id === hello!.id),
       (last) =>
-        `bob does not show alice's message in general: GET /messages?room=general on bob answered ${JSON.stringify(last ?? [])}. ` +
-        'Look at what the handler of each room does with a message: it should reach inbox.receive.',
+        `bob does not show alice's message in general: GET /messages?room=general on bob answered ${JSON.stringify(last ?? [])}, ` +
+        "though the message is on the `general` stream and bob's sidecar subscribes to general.",
     );
 
     const carolSubscriptions = await env().subscriptions('carol');
     must(
       !carolSubscriptions.some((s) => s.topic === 'general'),
-      `carol joined only random (ROOMS=random), but her sidecar subscribes to ${describeSubscriptions(carolSubscriptions)}. Look at which rooms joinRooms subscribes to.`,
+      `carol joined only random (ROOMS=random), but her sidecar subscribes to ${describeSubscriptions(carolSubscriptions)}.`,
     );
     must(
       !entryOf(await broker().events('random'), hello.id),
-      'alice sent her message to general, but it is also on the `random` stream in Redis. Look at the topics send() publishes to.',
+      'alice sent her message to general, but it is also on the `random` stream in Redis.',
     );
     for (const room of ROOMS) {
       must(!(await shown('carol', room)).some((m) => m.id === hello!.id), `carol shows alice's message to general in ${room}.`);
@@ -267,8 +266,7 @@ describe('chat', () => {
     requires(entry, FIRST, `alice's message (id ${hello.id}) is not on the \`general\` stream in Redis.`);
     must(
       entry.event.datacontenttype === 'application/json' && typeof entry.data === 'object',
-      `alice's message went to the broker as ${String(entry.event.datacontenttype)} (a ${typeof entry.data}), not as a JSON object. ` +
-        'Look at what send() hands to publish.',
+      `alice's message went to the broker as ${String(entry.event.datacontenttype)} (a ${typeof entry.data}), not as a JSON object.`,
     );
     const received = (await shown('bob', 'general')).find((m) => m.id === hello!.id);
     requires(received, FIRST, "bob does not show alice's message.");
@@ -295,17 +293,17 @@ describe('chat', () => {
     const fromCarol = await send('carol', 'random', 'hello from carol');
     must(
       entryOf(await broker().events('random'), fromCarol.id),
-      `carol's message to random (id ${fromCarol.id}) is not on the \`random\` stream in Redis. Look at the topic send() publishes to: the room of the message.`,
+      `carol's message to random (id ${fromCarol.id}) is not on the \`random\` stream in Redis.`,
     );
-    await subscribesTo('alice', 'random', 'alice runs with ROOMS=general,random: look at how joinRooms goes through every room in ROOMS.');
+    await subscribesTo('alice', 'random', 'alice runs with ROOMS=general,random.');
     await eventually(
       () => shown('alice', 'random'),
       (list) => list.some((m) => m.id === fromCarol.id),
-      (last) => `alice (in general and random) does not show carol's message in random: she shows ${JSON.stringify(last ?? [])}. Look at the handler joinRooms gives each room.`,
+      (last) => `alice (in general and random) does not show carol's message in random: she shows ${JSON.stringify(last ?? [])}, though her sidecar subscribes to random.`,
     );
     must(
       !(await shown('alice', 'general')).some((m) => m.id === fromCarol.id),
-      "alice shows carol's message to random in general too. Look at which room the inbox files a message under.",
+      "alice shows carol's message to random in general too.",
     );
   });
 
@@ -318,8 +316,7 @@ describe('chat', () => {
     const copies = (await shown('bob', 'general')).filter((m) => m.id === hello!.id).length;
     must(
       copies === 1,
-      `bob received alice's message twice (the check published it again, as a redelivery would) and shows it ${copies} times in general. ` +
-        'Look at what inbox.receive does with a message it has already shown.',
+      `bob received alice's message twice (the check published it again, as a redelivery would) and shows it ${copies} times in general.`,
     );
   });
 
@@ -330,8 +327,7 @@ describe('chat', () => {
     must(
       !first || !second || first.seq !== second.seq,
       `The check posted two messages to alice for general at the same time, and both were numbered ${first?.seq} (POST /send's answers; ` +
-        "the check held their publishes until both were on their way to alice's sidecar). Two sends to one room can be under way at once: " +
-        'look at how send() keeps its count while a publish is in flight.',
+        "the check held their publishes until both were on their way to alice's sidecar, so both sends were under way at once).",
     );
     for (const room of ROOMS) {
       for (const sender of MEMBERS[room]) {
@@ -339,7 +335,7 @@ describe('chat', () => {
         must(
           seqs.every((seq, i) => seq === i + 1),
           `The messages ${sender} sent to ${room} are numbered ${seqs.join(', ')} (POST /send's answers). ` +
-            'seq counts 1, 2, 3, ... for each sender and each room on its own: look at what send() keeps its count by.',
+            'seq counts 1, 2, 3, ... for each sender and each room on its own.',
         );
       }
     }
@@ -350,7 +346,7 @@ describe('chat', () => {
     await conversation();
     const ids = sent.map((m) => m.id);
     const reused = sent.find((m, i) => ids.indexOf(m.id) !== i);
-    if (reused) must(false, `Two different messages got the same id (${reused?.id}): ${describeMessage(reused)} and ${describeMessage(sent[ids.indexOf(reused.id)]!)}. Look at how send() makes the id.`);
+    if (reused) must(false, `Two different messages got the same id (${reused?.id}): ${describeMessage(reused)} and ${describeMessage(sent[ids.indexOf(reused.id)]!)} (POST /send's answers).`);
     for (const room of ROOMS) {
       for (const user of MEMBERS[room]) {
         await handledEverything(user, room);
@@ -358,7 +354,7 @@ describe('chat', () => {
         const missing = sent.filter((m) => m.room === room && !list.some((s) => s.id === m.id));
         if (missing.length > 0) await missingFails(user, room, missing, list);
         const twice = list.find((m, i) => list.findIndex((o) => o.id === m.id) !== i);
-        if (twice) must(false, `${user} shows ${describeMessage(twice)} more than once in ${room}. Look at what inbox.receive does with a message it has seen before.`);
+        if (twice) must(false, `${user} shows ${describeMessage(twice)} more than once in ${room}.`);
       }
     }
   });
@@ -374,8 +370,7 @@ describe('chat', () => {
           const order = positions(list, sender, room);
           must(
             inOrder(order),
-            `${user} shows ${sender}'s messages to ${room} in the order ${order.join(', ')} (1 is the first ${sender} sent). ` +
-              'The broker hands messages to several workers at once, so they can arrive in another order than sent: look at inbox.ts, or at how resources/pubsub.yaml lets the sidecar hand messages over.',
+            `${user} shows ${sender}'s messages to ${room} in the order ${order.join(', ')} (1 is the first ${sender} sent).`,
           );
         }
       }
@@ -390,8 +385,7 @@ describe('chat', () => {
         must(
           inOrder(order),
           `dave, who joined after the conversation, shows ${sender}'s messages to ${room} in the order ${order.join(', ')} (1 is the first ${sender} sent). ` +
-            'His sidecar read the whole history at once and handed it to parallel workers (the check held those deliveries and let them in newest first, as HOLD_DELIVERIES does): ' +
-            'look at inbox.ts, or at how resources/pubsub.yaml lets the sidecar hand messages over.',
+            'His sidecar read the whole history at once and handed it to its workers; the check held those deliveries and let them in newest first, as HOLD_DELIVERIES does.',
         );
       }
     }
@@ -417,8 +411,7 @@ describe('chat', () => {
       const repeated = daveShows.find((m, i) => daveShows.findIndex((other) => other.id === m.id) !== i);
       if (repeated) must(
         false,
-        `dave shows ${describeMessage(repeated)} more than once in ${room}. The stream can hold a message twice (sent, then delivered again), ` +
-          'and a late user replays the stream: look at what inbox.receive does with a message it has seen before.',
+        `dave shows ${describeMessage(repeated)} more than once in ${room}, after replaying the ${room} stream from its start.`,
       );
       const extra = daveShows.filter((m) => !historyIds.includes(m.id));
       must(extra.length === 0, `dave shows ${extra.length} message(s) in ${room} that were never on the ${room} stream: ${JSON.stringify(extra[0])}.`);
@@ -437,8 +430,7 @@ describe('chat', () => {
     }
     must(
       answer.status >= 400,
-      `While Redis refused every publish, alice's POST /send answered ${answer.status} (${answer.text}), as if the message had been sent. ` +
-        'Look at what client.pubsub.publish gives back over HTTP when the sidecar could not publish, and what send() does with it.',
+      `While Redis refused every publish, alice's POST /send answered ${answer.status} (${answer.text}), as if the message had been sent.`,
     );
   });
 });

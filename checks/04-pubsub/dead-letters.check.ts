@@ -130,39 +130,32 @@ const messages = {
     `payments' sidecar runs no subscription to \`orders\` (its /v1.0/metadata lists: ${listed}). Look at how, and when, payments subscribes to \`orders\`.`,
   notCharged: (ids: string[] | undefined) => `The ${about(good)} was not charged (GET /charged: ${JSON.stringify(ids ?? null)}).`,
   chargedSeveralTimes: (attempts: number) =>
-    `The ${about(good)} was charged, but delivered ${attempts} times: the sidecar heard something other than success. ` +
-    'Look at what your handler returns after a charge that worked.',
+    `The ${about(good)} was charged, but delivered ${attempts} times: the sidecar heard something other than success.`,
   neverDelivered: `The ${about(bad)} was never delivered to the payments service.`,
   answeredSuccess:
     `The ${about(bad)} was delivered once, and the sidecar recorded the answer as SUCCESS: it acknowledged the order, ` +
-    'which is now gone, neither retried nor dead-lettered. Look at what your handler does when charge() throws: ' +
-    'an error that escapes an SDK handler is answered SUCCESS.',
-  answeredDrop: `The ${about(bad)} was delivered once and dropped: the sidecar never retries DROP (or HTTP 404). Look at what your handler answers for a failed charge.`,
+    'which is now gone, neither retried nor dead-lettered. (The SDK answers SUCCESS for a handler that throws, too.)',
+  answeredDrop: `The ${about(bad)} was delivered once and dropped: the sidecar never retries DROP (or HTTP 404).`,
   noPolicy: (attempts: number, targets: string[]) =>
     `The ${about(bad)} was delivered ${attempts === 1 ? 'once' : `${attempts} times`} and never again: the handler asked for a retry, but no retry policy ` +
-    `applies to deliveries from component \`pubsub\`${targets.length ? ` (your Resiliency applies one to ${targets.join(', ')})` : ''}. ` +
-    'Look at resources/resiliency.yaml: which component, and which direction, its target names.',
+    `applies to deliveries from component \`pubsub\`${targets.length ? ` (your Resiliency applies one to ${targets.join(', ')})` : ''}.`,
   stillRetrying: (attempts: number, name: string, file: string, maxRetries: number, intervalMs: number) =>
     `The ${about(bad)} was still being retried after ${attempts} deliveries. Your policy \`${name}\` (${file}) ` +
-    `has maxRetries: ${maxRetries} and waits ${intervalMs} ms between attempts. Compare them with the task.`,
+    `has maxRetries: ${maxRetries} and waits ${intervalMs} ms between attempts.`,
   wrongAttempts: (attempts: number, name: string, file: string, maxRetries: number) =>
-    `The ${about(bad)} was delivered ${attempts} times, not ${ATTEMPTS}. Your policy \`${name}\` (${file}) has maxRetries: ${maxRetries}: ` +
-    'look at what maxRetries counts.',
+    `The ${about(bad)} was delivered ${attempts} times, not ${ATTEMPTS}. Your policy \`${name}\` (${file}) has maxRetries: ${maxRetries}.`,
   wrongPace: (name: string, file: string, kind: string, intervalMs: number) =>
     `Your policy \`${name}\` (${file}) is ${kind === 'constant' ? `constant, ${intervalMs} ms between attempts` : `${kind}, with waits that grow`}; ` +
-    'the task asks for a constant policy, 50ms apart. Look at its `policy` and `duration`.',
+    'the task asks for a constant policy, 50ms apart.',
   acknowledgedSoNothingToDeadLetter: `The sidecar acknowledged the ${about(bad)} as a success, so there was nothing to dead-letter.`,
   otherDeadLetterTopic: (topic: string) =>
-    `The ${about(bad)} is not on the topic \`orders-dead\`: the subscription to \`orders\` sends dead letters to \`${topic}\`. Look at the dead-letter topic's name.`,
+    `The ${about(bad)} is not on the topic \`orders-dead\`: the subscription to \`orders\` sends dead letters to \`${topic}\`.`,
   noDeadLetterTopic:
-    `The ${about(bad)} is not on the topic \`orders-dead\`: the subscription to \`orders\` has no dead-letter topic (daprd's /v1.0/metadata shows none). ` +
-    'Look at the options you subscribe to `orders` with.',
+    `The ${about(bad)} is not on the topic \`orders-dead\`: the subscription to \`orders\` has no dead-letter topic (daprd's /v1.0/metadata shows none).`,
   goodDeadLettered: `The ${about(good)}, which was charged, is on \`orders-dead\` too: only orders that failed should be dead-lettered.`,
   notSubscribedToDead: (listed: string) =>
-    `payments does not subscribe to \`orders-dead\` (daprd lists: ${listed}). A dead-letter topic is an ordinary topic; ` +
-    "the SDK's deadLetterCallback is never called. Look at which topics your service subscribes to.",
+    `payments does not subscribe to \`orders-dead\` (daprd lists: ${listed}). The SDK's deadLetterCallback is never called.`,
   nothingToRecord: `The ${about(bad)} never reached \`orders-dead\`, so there was nothing for the dead-letter subscriber to read.`,
   notRecorded: (orders: unknown) =>
-    `The ${about(bad)} is on \`orders-dead\`, but GET /dead-letters does not list it (${JSON.stringify(orders ?? null)}). ` +
-    'Look at what the subscriber of `orders-dead` does with each order.',
+    `The ${about(bad)} is on \`orders-dead\`, but GET /dead-letters does not list it (${JSON.stringify(orders ?? null)}), though payments subscribes to \`orders-dead\`.`,
 };

@@ -80,22 +80,21 @@ describe('rabbitmq-swap', () => {
 const messages = {
   noPubsub: (listed: string) =>
     `The subscriber's sidecar has no component named \`pubsub\` (its /v1.0/metadata lists: ${listed}). ` +
-    'The subscriber uses that name: look at `metadata.name`.',
-  stillOther: (type: string) => `The component \`pubsub\` is \`${type}\`, not RabbitMQ's pub/sub component. Look at \`spec.type\`.`,
+    'The subscriber uses that name.',
+  stillOther: (type: string) => `The component \`pubsub\` is \`${type}\`, not RabbitMQ's pub/sub component.`,
   notRabbit: 'The component is not RabbitMQ yet, so how it connects to RabbitMQ cannot be checked.',
   noConnectionString: (names: string[]) =>
     `${FILE} has no \`connectionString\` entry (its spec.metadata has: ${names.join(', ') || 'nothing'}). Without one the component ` +
-    'quietly falls back to a default address, which happened to work here. Look at how the RabbitMQ component is told where the broker is.',
+    'quietly falls back to a default address, which happened to work here.',
   onlyHost:
-    `${FILE} gives the broker's address in \`host\`, the deprecated name of the entry the task asks for. Look at the entries under spec.metadata.`,
+    `${FILE} gives the broker's address in \`host\`, the deprecated name of the entry the task asks for.`,
   otherBroker: (url: string) =>
     `The connectionString is \`${url}\`, not the task's RabbitMQ (localhost, port 5672, user and password guest). Look at each part of the URL.`,
   deprecatedHost:
-    `${FILE} still has a \`host\` entry beside connectionString. RabbitMQ's component reads connectionString; \`host\` is its deprecated name. ` +
-    'Look at the entries under spec.metadata.',
+    `${FILE} still has a \`host\` entry beside connectionString. RabbitMQ's component reads connectionString; \`host\` is its deprecated name.`,
   missed: (got: (string | undefined)[]) =>
     `The subscriber received ${JSON.stringify(got)} of the orders ${JSON.stringify(orders.map((o) => o.orderId))} published to ` +
-    `\`${topic}\` (GET /received). Look at the connectionString, and at the sidecar's log below.`,
+    `\`${topic}\` (GET /received).`,
   duplicates: (got: (string | undefined)[]) =>
     `The subscriber received ${got.length} orders for the ${orders.length} published: ${JSON.stringify(got)}. Each should arrive once.`,
 };

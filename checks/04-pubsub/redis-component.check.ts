@@ -110,14 +110,13 @@ const messages = {
   noFileToRead: `${FILE} holds no component daprd loads, so its Redis address cannot be read.`,
   noRedisHost: (names: string[]) =>
     `${FILE} has no \`redisHost\` entry in \`spec.metadata\` (it has: ${names.join(', ') || 'none'}). ` +
-    'The check filled in its own Redis, so this run worked, but `dapr run -f .` would have no address to connect to. Look at the names in spec.metadata.',
+    'The check filled in its own Redis, so this run worked, but `dapr run -f .` would have no address to connect to.',
   wrongRedisHost: (host: string) =>
     `${FILE} points at \`${host}\`. The check replaced it with a Redis of its own, so this run worked, but with \`dapr run -f .\` ` +
-    'the sidecars would look for Redis there. Look at the value of redisHost: where does the task say Redis runs?',
+    'the sidecars would look for Redis there.',
   noPubsub: (appId: string, components: string) =>
-    `The sidecar of ${appId} has no component named \`pubsub\` (its /v1.0/metadata lists: ${components}). ` +
-    'publisher.ts and subscriber.ts use that name. Look at the component\'s name in the file, and at whether the file limits which apps load it.',
-  wrongType: (type: string) => `The component \`pubsub\` has type \`${type}\`; this exercise needs Redis pub/sub. Look at spec.type.`,
+    `The sidecar of ${appId} has no component named \`pubsub\` (its /v1.0/metadata lists: ${components}).`,
+  wrongType: (type: string) => `The component \`pubsub\` has type \`${type}\`; this exercise needs Redis pub/sub.`,
   cannotPublish: 'The apps have no `pubsub` component to publish or subscribe through, so no order can travel.',
   publishFailed: (status: number, text: string) =>
     `The publisher could not publish (POST /orders answered ${status}): ${text}. It publishes through its sidecar's component \`pubsub\`.`,

@@ -149,15 +149,14 @@ const messages = {
   noRuleMatched:
     `Every event arrived at the default route ${'/orders/other'}: no rule matched any of them. ` +
     'Look at what your rules compare: where does the type the publisher set end up in the CloudEvent?',
-  noRuleFor: (type: string, path: string) => `Look for a rule that matches \`${type}\` events and sends them to ${path}, under \`spec.routes.rules\`.`,
-  noPriorityRule: 'Look for a rule that matches high-priority `order.created` events and sends them to /orders/priority.',
-  onlyHigh: 'Only an order.created event whose priority is "high" is a priority order: look at what your priority rule compares the priority with.',
-  firstMatchWins: 'Rules are tried from top to bottom and the first one that matches wins: look at the order of your rules.',
+  noRuleFor: (type: string, path: string) => `No rule took it to ${path}, where \`${type}\` events go, and no default route took it anywhere.`,
+  noPriorityRule: 'No rule took it to /orders/priority, and no default route took it anywhere.',
+  onlyHigh: 'Only an order.created event whose priority is "high" is a priority order.',
+  firstMatchWins: 'daprd tries the rules from top to bottom and stops at the first that matches.',
   noDefault: (defaultUsed: boolean) =>
     defaultUsed
       ? `An event that matches no rule never reached the router, though other events reached ${'/orders/other'}. Look at the rules that could match an \`order.shipped\` event.`
       : 'An event that matches no rule (`order.shipped`) never reached the router. Such an event goes to the default route; without one, ' +
         'daprd acknowledges it and drops it without a word. Look at `spec.routes`.',
-  priorityWithoutType:
-    'Only `order.created` events with priority "high" go to /orders/priority: look at what your priority rule tests besides the priority.',
+  priorityWithoutType: 'Its type is not `order.created`, so it is not a priority order, whatever its priority.',
 };

@@ -166,11 +166,11 @@ async function whereItStopped(orderId: string, chain: string[]): Promise<string>
   const published = seen.size ? [...seen.keys()].join(', ') : 'nothing';
   const ending = ENDINGS.find((topic) => seen.has(topic));
   if (ending && !chain.includes(ending)) {
-    return `Published for it: ${published}; \`${ending}\` ends a saga: look at the handler in order.ts that should end the order from it.`;
+    return `Published for it: ${published}; \`${ending}\` ends a saga.`;
   }
   const next = chain.find((topic) => !seen.has(topic));
-  if (!next) return `Published for it: ${published}; look at the handler in order.ts that should have ended it from the last one.`;
-  return `Published for it so far: ${published}. Nothing came on \`${next}\`: look at ${PUBLISHER[next]}, which publishes it.`;
+  if (!next) return `Published for it: ${published}, every event of its saga, the last of which order.ts handles.`;
+  return `Published for it so far: ${published}. Nothing came on \`${next}\`, which ${PUBLISHER[next]} publishes.`;
 }
 
 /** Waits until the order has left `pending`; fails with where the saga stopped. */
@@ -444,7 +444,7 @@ describe('saga', () => {
       (l) => l.net === 0 && l.charges.length <= 1,
       (l) =>
         `GET /charges/${ids.shipFail} shows charges [${l?.charges.join(', ')}] and refunds [${l?.refunds.join(', ')}]: ` +
-        'after a failed shipment the charge must be refunded, once: look at what payment.ts does on `shipping.failed`.',
+        'after a failed shipment the charge must be refunded, once.',
       Math.max(1000, deadline - Date.now()),
     );
     await stockBackTo(sku, SCENARIOS.shipFail.stock, deadline, 'shipping.failed');
@@ -458,7 +458,7 @@ describe('saga', () => {
     // A charge would come after the rejection, if at all: let every handler finish first.
     await brokerSettled(streams(), TOPICS);
     const seen = await eventsFor(ids.scarce);
-    must(!seen.has('stock.reserved'), `inventory published \`stock.reserved\` for an order it could not fill: look at what inventory.ts decides when \`available\` is short.`);
+    must(!seen.has('stock.reserved'), `inventory published \`stock.reserved\` for an order it could not fill.`);
     must((await stockOf(sku)) === SCENARIOS.scarce.stock, `${sku} should still have its ${SCENARIOS.scarce.stock} unit: a rejected order takes nothing. Look at inventory.ts.`);
     const payment = await chargesOf(ids.scarce);
     must(
@@ -479,10 +479,10 @@ describe('saga', () => {
       must(
         completed.length === race.units && charges.length === race.units && left === 0,
         `${race.orders} orders for the ${race.units} last unit(s) of ${race.sku}, let into inventory at the same instant: ${completed.length} completed, ` +
-          `${charges.length} charged, ${left} unit(s) left; expected ${race.units}, ${race.units} and 0. ` +
+          `${charges.length} charged, ${left} unit(s) left; expected ${race.units}, ${race.units} and 0.` +
           (completed.length > race.units || charges.length > race.units
-            ? 'The same unit was sold twice: every handler read the stock before any wrote it, and a later write replaced an earlier one. Look at how inventory.ts writes the stock back, and what it does when the write finds the stock changed since it was read.'
-            : 'Look at what inventory.ts does when the stock changed between its read and its write: the order should be decided again on the fresh stock.'),
+            ? ' The same unit was sold twice: every handler read the stock before any wrote it, and a later write replaced an earlier one.'
+            : ''),
       );
       const losers = orders.filter((o) => o.status !== 'completed');
       must(
@@ -506,8 +506,7 @@ describe('saga', () => {
     must(
       left === MIXED.stock - MIXED.newcomer.quantity,
       `${MIXED.sku} has ${left} unit(s); expected ${MIXED.stock - MIXED.newcomer.quantity}: ${MIXED.stock} in stock, the declined order's unit given back, the new order's taken. ` +
-        "The new order read the stock and, while it wrote it, the release read the same stock: the release's write then replaced the reservation (or the other way round). " +
-        'Look at how inventory.ts writes the stock when it releases a reservation.',
+        "The new order read the stock and, while it wrote it, the release read the same stock: the release's write then replaced the reservation (or the other way round).",
     );
     judged.add(declined).add(newcomer);
   });
@@ -525,13 +524,13 @@ describe('saga', () => {
         if (!policy) {
           throw new ExpectationFailed(
             `${error.message} No Resiliency resource gives the \`pubsub\` component an inbound retry policy, so ${service}'s sidecar tried the delivery once, ` +
-              'failed, and acknowledged it: the event was lost. Look at resources/resiliency.yaml.',
+              'failed, and acknowledged it: the event was lost.',
           );
         }
         if (budget < MIN_RETRY_MS) {
           throw new ExpectationFailed(
             `${error.message} The retry policy \`${policy.name}\` gives up after ${describeRetries(policy)}, and ${service} was down for ` +
-              `${(downMs[service] / 1000).toFixed(1)} s, start-up included. Look at its maxRetries and interval in resources/resiliency.yaml.`,
+              `${(downMs[service] / 1000).toFixed(1)} s, start-up included.`,
           );
         }
         if (downMs[service] >= budget) {
@@ -556,8 +555,7 @@ describe('saga', () => {
       `Every order completed this time, but the retry policy \`${policy.name}\` makes ${describeRetries(policy)}. ` +
         (budget < MIN_RETRY_MS
           ? `The task asks for at least ${MIN_RETRY_MS / 1000} s, so that a slower restart is outlasted too.`
-          : `The task asks for less than ${PROCESSING_TIMEOUT_MS / 1000} s, the Redis component's processingTimeout: a delivery still retried after that is delivered again by Redis, at the same time.`) +
-        ' Look at its maxRetries and interval in resources/resiliency.yaml.',
+          : `The task asks for less than ${PROCESSING_TIMEOUT_MS / 1000} s, the Redis component's processingTimeout: a delivery still retried after that is delivered again by Redis, at the same time.`),
     );
     for (const id of Object.values(parked)) judged.add(id);
   });
@@ -604,7 +602,7 @@ describe('saga', () => {
     must(
       changes.length === 0,
       `After ${duplicates} events of finished sagas were delivered a second time: ${changes.slice(0, 5).join('; ')}${changes.length > 5 ? `; and ${changes.length - 5} more changes` : ''}. ` +
-        'Every service was restarted just before, so it knows only what it saved in the state store: look at what that handler reads before it acts, and at the state it saves for the order.',
+        'Every service was restarted just before, so it knew only what it had saved in the state store.',
     );
   });
 });

@@ -186,45 +186,38 @@ const messages = {
   subscribedTooLate:
     "order-processor's sidecar runs no subscription to pubsub/orders, although your app lists one now (GET /dapr/subscribe): " +
     'it was registered after daprd had asked. daprd asks once, as soon as it finds the app listening; the check starts your app ' +
-    'before its sidecar answers, so `await server.start()` resolves only after that. Look at where your code subscribes, relative to `server.start()`.',
+    'before its sidecar answers, so `await server.start()` resolves only after that.',
   subscribesToNothing:
-    "order-processor subscribes to nothing: its sidecar runs no subscription (/v1.0/metadata) and the app lists none (GET /dapr/subscribe). " +
-    'Look at your code: is there a subscribe call, and is it reached?',
+    "order-processor subscribes to nothing: its sidecar runs no subscription (/v1.0/metadata) and the app lists none (GET /dapr/subscribe).",
   notSubscribed: (atSidecar: string, inApp: string) =>
     `order-processor's sidecar runs no subscription to pubsub/orders: it runs ${atSidecar} (/v1.0/metadata), as your app asks ` +
-    `(GET /dapr/subscribe: ${inApp}). Look at the component name and the topic your code subscribes to.`,
+    `(GET /dapr/subscribe: ${inApp}).`,
   cannotDeliver: (what: string) => `order-processor does not subscribe to pubsub/orders, so no order reaches it to ${what}.`,
   cannotOverwrite: 'The first orders were never saved as published, so whether a later event overwrites one cannot be checked.',
   cannotRefuse: 'The orders were never saved as published, so what happens when a save fails cannot be checked.',
   cannotCount: 'The orders were never saved as published, so whether a saved order is acknowledged cannot be checked.',
   savedButRetried: (attempts: number, expected: number) =>
     `The ${expected} orders were saved, but order-processor's sidecar delivered them ${attempts} times: it heard something other than success ` +
-    'after a save that worked, and delivers the order again. Look at what your handler returns when state.save succeeded.',
+    'after a save that worked, and delivers the order again.',
   neverSaved: (what: string) =>
-    `Nothing is saved for ${what}, and order-processor never called its sidecar's state API (the sidecar counted no save). ` +
-    'Look at your handler: does it call state.save, and wait for it?',
+    `Nothing is saved for ${what}, and order-processor never called its sidecar's state API (the sidecar counted no save).`,
   savedElsewhere: (what: string, calls: string) =>
-    `Nothing is saved in \`statestore\` for ${what}: your handler's saves went to ${calls}. Look at the store name you save to.`,
+    `Nothing is saved in \`statestore\` for ${what}: your handler's saves went to ${calls}.`,
   savesRefused: (what: string, calls: string) =>
-    `Nothing is saved for ${what}: the sidecar refused every save (${calls}); its reason is in the log below. Look at what you pass to state.save.`,
+    `Nothing is saved for ${what}: the sidecar refused every save (${calls}); its reason is in the log below.`,
   otherKeys: (what: string, keys: string[]) =>
-    `statestore holds nothing under the key ${what.replace('order ', '')}, but order-processor saved under ${keys.map((k) => `\`${k}\``).join(', ') || 'no key'}. ` +
-    'Look at the key you save each order under.',
+    `statestore holds nothing under the key ${what.replace('order ', '')}, but order-processor saved under ${keys.map((k) => `\`${k}\``).join(', ') || 'no key'}.`,
   savedAString: (what: string, value: string) =>
-    `statestore holds a string for ${what} (${JSON.stringify(value).slice(0, 120)}), not the order as an object. ` +
-    'Look at what you pass as the value: the state API stores an object as JSON by itself.',
+    `statestore holds a string for ${what} (${JSON.stringify(value).slice(0, 120)}), not the order as an object (the state API stores an object as JSON by itself).`,
   savedSomethingElse: (what: string, value: unknown, order: Order) =>
-    `statestore holds ${JSON.stringify(value)} for ${what}, not the order that was published (${JSON.stringify(order)}). Look at what you pass as the value.`,
+    `statestore holds ${JSON.stringify(value)} for ${what}, not the order that was published (${JSON.stringify(order)}).`,
   notOverwritten: (orderId: string, last: unknown) =>
-    `After a second event for ${orderId} with status \`shipped\`, statestore still holds ${JSON.stringify(last ?? null)}. ` +
-    'Look at what your handler does with an event for an orderId it has saved before.',
+    `After a second event for ${orderId} with status \`shipped\`, statestore still holds ${JSON.stringify(last ?? null)}.`,
   acknowledged: (orderId: string, attempts: number) =>
     `While Redis refused every state write (the check's fault), order ${orderId} was delivered ${attempts === 1 ? 'once' : `${attempts} times`} ` +
-    "and order-processor's sidecar then acknowledged it: the order is lost, never saved. state.save returned an `error` there; " +
-    'look at what your handler answers then. Only RETRY gets the event delivered again; a handler that throws is answered SUCCESS by the SDK.',
+    "and order-processor's sidecar then acknowledged it: the order is lost, never saved. state.save returned an `error` there.",
   stuck: (orderId: string) =>
-    `While Redis refused every state write, order ${orderId} was delivered once and the handler had not answered 10 s later. ` +
-    'Look at what your handler does when state.save returns an `error`.',
+    `While Redis refused every state write, order ${orderId} was delivered once and the handler had not answered 10 s later.`,
   retriedNotSaved: (orderId: string, last: unknown) =>
     `Order ${orderId} was delivered again after its save failed, but once Redis accepted writes again it was still not saved ` +
     `(statestore holds ${JSON.stringify(last ?? null)}). Look at what your handler does on a repeated delivery.`,
