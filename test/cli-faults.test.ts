@@ -120,6 +120,9 @@ async function checkToVerdict() {
   return { run, cli, tmp, processes, runningAtExit: runningAtExit!, worker: processes.find((p) => p.ppid === cli && p.name === 'node')! };
 }
 
+/** A process of the check's run, not vite's own esbuild service (which is the CLI's). */
+const ofTheRun = (p: TreeProcess) => p.name !== 'esbuild';
+
 /** Nothing of the run is left: no process (the detached reaper included: it has the run's TMPDIR), no folder, no run file, no build. */
 async function nothingLeft(tmp: string, processes: TreeProcess[], worker: TreeProcess): Promise<number> {
   const from = Date.now();
@@ -136,8 +139,10 @@ describe('course check exits with its verdict while the run is being stopped', {
     const { run, tmp, processes, runningAtExit, worker } = await checkToVerdict();
     expect(run.stdout(), 'the solution passes').toContain('5 passed, 0 failed');
     expect(await run.exited).toBe(0);
-    // The sidecars are stopped after the service's grace: at the CLI's exit they still ran.
-    expect(runningAtExit.map((p) => p.name), 'still running when the CLI exited').toContain('daprd');
+    // At the CLI's exit the run was still being stopped: its worker (which stops it) or what it
+    // stops still ran. Which of them this test sees depends on how soon it hears of the exit: the
+    // worker ends the rest at once when its parent is gone.
+    expect(runningAtExit.filter(ofTheRun).map((p) => p.name), 'still running when the CLI exited').not.toEqual([]);
     const ms = await nothingLeft(tmp, processes, worker);
     if (process.env.FAULT_TIMINGS) console.log(`[bound] teardown after the verdict: ${ms} ms of 10000 ms`);
   });
@@ -145,7 +150,7 @@ describe('course check exits with its verdict while the run is being stopped', {
   it('when the worker finishing the teardown is killed, the reaper ends what it left', async () => {
     const { run, tmp, processes, runningAtExit, worker } = await checkToVerdict();
     expect(await run.exited).toBe(0);
-    expect(runningAtExit.map((p) => p.name), 'still running when the CLI exited').toContain('daprd');
+    expect(runningAtExit.filter(ofTheRun).map((p) => p.name), 'still running when the CLI exited').not.toEqual([]);
     expect(stillRuns(worker)).toBe(true); // mid-teardown: the service's grace is not over
     process.kill(worker.pid, 'SIGKILL');
     await nothingLeft(tmp, processes, worker);
