@@ -6,8 +6,7 @@ import { Hop } from '../timeline/hop.js';
 import type { SubscriptionInfo } from '../timeline/correlate.js';
 import type { Timeline } from '../timeline/timeline.js';
 import type { Environment } from './environment.js';
-import { readFileSync } from 'node:fs';
-import { portInUse } from './ports.js';
+import { freePort } from './ports.js';
 import type { RunLog } from './processes.js';
 
 export interface AppRecording {
@@ -69,34 +68,13 @@ export async function recordApp(timeline: Timeline, options: RecordAppOptions): 
   return recording;
 }
 
-const handedOut = new Set<number>();
-
 /**
- * A port for a hop. A hop binds it only once its app listens, seconds after it was chosen; a port
- * from the OS's ephemeral range (where freePort() and every other process's free ports come from)
- * could be handed to someone else meanwhile. So hops take free ports below that range.
+ * A port for a hop, reserved as every port of a run is (freePort): a hop binds it only once its app
+ * listens, seconds after it was chosen, and meanwhile no other port of this run or of another check
+ * may be given the same number (one check's hop took another's daprd port, which then failed to
+ * start: 'dapr-http-port conflicts with app-port', 'could not listen on any endpoint').
  */
-async function hopPort(): Promise<number> {
-  const top = ephemeralStart() - 1;
-  const bottom = Math.min(20_000, top - 2000);
-  for (;;) {
-    const port = bottom + Math.floor(Math.random() * (top - bottom));
-    if (handedOut.has(port) || (await portInUse(port))) continue;
-    handedOut.add(port);
-    return port;
-  }
-}
-
-/** The first port of the OS's ephemeral range (Linux reports it; 32768 is its default and below others'). */
-function ephemeralStart(): number {
-  try {
-    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
-    if (low > 4000) return low;
-  } catch {
-    // not Linux
-  }
-  return 32_768;
-}
+const hopPort = () => freePort();
 
 /** Starts what the whole run records: the apps' log lines and, where there is one, the Redis. */
 export function recordRun(env: Environment): void {
