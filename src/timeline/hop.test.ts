@@ -159,13 +159,20 @@ describe('the recording hop', () => {
 
 describe('the time events are recorded at', () => {
   test('follows the wall clock (Redis entry ids, daprd log) when the monotonic clock drifts from it', () => {
-    const fromWall = () => now() - Date.now();
-    expect(Math.abs(fromWall() - 0.5)).toBeLessThanOrEqual(0.75);
+    // now() is within [-0.25, 1.25] ms of the wall clock's ms it read itself, which lies between
+    // the two read here around it (the process may be preempted in between on a busy machine).
+    const onTheWallClock = () => {
+      const before = Date.now();
+      const at = now();
+      const after = Date.now();
+      return at >= before - 0.25 && at <= after + 1.25 ? true : { before, at, after };
+    };
+    expect(onTheWallClock()).toBe(true);
     const monotonic = performance.now.bind(performance);
     for (const drift of [40, -40]) {
       const spy = vi.spyOn(performance, 'now').mockImplementation(() => monotonic() + drift);
       try {
-        expect(Math.abs(fromWall() - 0.5)).toBeLessThanOrEqual(0.75);
+        expect(onTheWallClock()).toBe(true);
         // and keeps its sub-ms precision once re-anchored
         const a = now();
         const b = now();
