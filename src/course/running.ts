@@ -3,6 +3,7 @@
 // removed when it stops (a run killed outright leaves it, so readers check that its process lives).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pidAlive } from '../harness/process-tree.js';
 import { stateDir } from './workbook.js';
 
 export interface RunningRun {
@@ -36,18 +37,9 @@ export function runningRuns(root: string): RunningRun[] {
     .flatMap((name) => {
       try {
         const run = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as RunningRun;
-        return isAlive(run.pid) ? [run] : [];
+        return pidAlive(run.pid) ? [run] : [];
       } catch {
         return [];
       }
     });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -13,6 +13,7 @@ import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pidAlive } from './process-tree.js';
 
 /** Below Linux's default ephemeral range (32768-60999) and macOS's (49152-65535). */
 const RANGE = { low: 20_000, high: 32_767 };
@@ -47,20 +48,11 @@ export async function isFree(port: number, host = '127.0.0.1'): Promise<boolean>
   return false;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Whether a reservation file (`<port>.<pid>`) still counts: its owner lives and it is recent. */
 function counts(name: string): boolean {
   const owner = Number(name.split('.')[1]);
   try {
-    return Date.now() - statSync(path.join(RESERVATIONS, name)).mtimeMs < RESERVED_MS && alive(owner);
+    return Date.now() - statSync(path.join(RESERVATIONS, name)).mtimeMs < RESERVED_MS && pidAlive(owner);
   } catch {
     return false; // removed meanwhile
   }

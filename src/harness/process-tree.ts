@@ -26,6 +26,25 @@ function stat(pid: number): Stat | undefined {
   }
 }
 
+/** Whether a process with this pid exists (one we may not signal counts: it is someone else's). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The process's start time, which with the pid names one process even if the pid is reused.
+ * Without /proc (not Linux): 'unknown' while the pid is alive.
+ */
+export function processStartTime(pid: number): string | undefined {
+  if (process.platform !== 'linux') return pidAlive(pid) ? 'unknown' : undefined;
+  return stat(pid)?.start;
+}
+
 /** Whether that very process (same pid, same start) still runs. */
 export function stillRuns(p: TreeProcess): boolean {
   const now = stat(p.pid);

@@ -10,6 +10,7 @@ import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { processStartTime } from './process-tree.js';
 
 export interface LogLine {
   at: number;
@@ -334,25 +335,6 @@ function reapDeadRuns(): { killed: number; containers: string[] } {
 export function isOwnerAlive(pid: number, start: string | undefined): boolean {
   const now = processStartTime(pid);
   return now !== undefined && now === start;
-}
-
-/** Field 22 of /proc/<pid>/stat: start time in clock ticks; undefined if no such process. */
-function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return process.platform === 'linux' ? undefined : isAlive(pid) ? 'unknown' : undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // --- Signals -------------------------------------------------------------------------------------
