@@ -64,10 +64,10 @@ describe('text report', () => {
       ['six', undefined, []],
     ]);
     const text = reportLines(resultWith(expectations), exercise('greet'), { width: 80 }).join('\n');
-    expect(text.match(/fails to evaluate/g)).toHaveLength(1);
+    expect(text).not.toContain('fails to evaluate'); // the label groups; the head's message says it in full
     expect(text.match(/redis-server exited/g)).toHaveLength(1);
     expect(text).not.toContain('nothing arrived on sms');
-    expect(text).toMatch(/✗ one\n {4}a routing rule[^\n]*\n {4}nothing arrived on email\n {4}These 2 also fail, for the same reason:\n {6}✗ two\n {6}✗ three/);
+    expect(text).toMatch(/✗ one\n {4}nothing arrived on email\n {4}These 2 also fail, for the same reason:\n {6}✗ two\n {6}✗ three/);
     expect(text).toContain('Your code did not pass 6 checks, for 3 reasons.');
   });
 

@@ -108,8 +108,10 @@ export function groupFailures(failures: ExpectationResult[]): FailureGroup[] {
 function groupLines(group: FailureGroup, exercise: Exercise, width: number): string[] {
   const { head, rootCause, others } = group;
   const lines = expectationLine(head, width);
-  if (rootCause && rootCause !== head.message) lines.push(...indented(rootCause, width));
-  if (head.message) lines.push(...indented(head.message, width));
+  // A check's rootCause is a short label that groups failures; the head's message, written with
+  // it, already says the same in full, so the label shows only when there is no message.
+  const reason = head.message || rootCause;
+  if (reason) lines.push(...indented(reason, width));
   // Where to look in the learner's code: not when the environment failed (nothing of theirs ran),
   // nor under a diagnosis the check named (its message says where; an expectation's own pointer
   // would send the learner after that expectation's requirement instead).
