@@ -587,7 +587,7 @@ describe('saga', () => {
     const duplicates = originals.length;
     must(
       await brokerSettled(streams(), TOPICS, 5000),
-      `The services were still busy 5 s after ${duplicates} redelivered events: look for a handler that answers RETRY (or throws) for an event it has already handled. It should just acknowledge it.`,
+      `The services were still busy 5 s after ${duplicates} redelivered events. An event a handler answers with RETRY (or throws on) comes back again and again: look at what each handler answers for an event it has already handled.`,
     );
     const after = await snapshot();
     const changes: string[] = [];
