@@ -19,18 +19,24 @@ interface Arrival {
 }
 
 // One event per line of the task's table, each with its own orderId and the path it must reach,
-// plus an order.created of each other priority the task names (only "high" is a priority order, so
-// a rule that tests `!= "normal"` is caught), and high-priority events of other types: `priority`
-// alone does not make an event a priority order.
+// plus an order.created of other priorities (only "high" is a priority order: "low" catches a rule
+// that tests `!= "normal"`, and "urgent", a value the table does not name, one that lists the
+// priorities that are not), two types no rule names (a rule for `order.shipped` in front of a
+// default that is not /orders/other leaves `order.refunded` on the wrong path), and high-priority
+// events of other types: `priority` alone does not make an event a priority order, and neither
+// does a type that merely is not one of the others the task names.
 const events = {
   created: { type: 'order.created', data: { orderId: 'rr-created', priority: 'normal' }, path: '/orders/created' },
   priority: { type: 'order.created', data: { orderId: 'rr-rush', priority: 'high' }, path: '/orders/priority' },
   low: { type: 'order.created', data: { orderId: 'rr-low', priority: 'low' }, path: '/orders/created' },
+  urgent: { type: 'order.created', data: { orderId: 'rr-urgent', priority: 'urgent' }, path: '/orders/created' },
   plain: { type: 'order.created', data: { orderId: 'rr-plain' }, path: '/orders/created' },
   cancelled: { type: 'order.cancelled', data: { orderId: 'rr-cancelled' }, path: '/orders/cancelled' },
   other: { type: 'order.shipped', data: { orderId: 'rr-shipped' }, path: '/orders/other' },
+  unnamed: { type: 'order.refunded', data: { orderId: 'rr-refunded' }, path: '/orders/other' },
   cancelledRush: { type: 'order.cancelled', data: { orderId: 'rr-cancelled-rush', priority: 'high' }, path: '/orders/cancelled' },
   otherRush: { type: 'order.shipped', data: { orderId: 'rr-shipped-rush', priority: 'high' }, path: '/orders/other' },
+  unnamedRush: { type: 'order.refunded', data: { orderId: 'rr-refunded-rush', priority: 'high' }, path: '/orders/other' },
 };
 type EventName = keyof typeof events;
 
@@ -88,7 +94,7 @@ async function mustArriveAt(name: EventName, lost: string, wrongPath?: (path: st
   if (arrivals.length === 0) {
     const rule = await unguardedRead(type, data);
     if (rule) failWithCause("a rule reads a field some events lack", messages.unguarded(what, rule));
-    if (path === DEFAULT) failWithCause('no default route', messages.noDefault(all.some((a) => a.path === DEFAULT)));
+    if (path === DEFAULT) failWithCause('no default route', messages.noDefault(type, all.some((a) => a.path === DEFAULT)));
   }
   must(arrivals.length > 0, `${what} never reached the router. ${lost}`);
   const paths = arrivals.map((a) => a.path);
@@ -97,6 +103,7 @@ async function mustArriveAt(name: EventName, lost: string, wrongPath?: (path: st
   if (all.length === Object.keys(events).length && all.every((a) => a.path === DEFAULT)) failWithCause('no rule matched any event', messages.noRuleMatched);
   const why = wrongPath?.(paths[0]!);
   if (why) must(false, `${what} arrived at ${paths[0]} instead of ${path}. ${why}`);
+  if (path === DEFAULT) failWithCause(`${type} events at ${paths[0]}`, messages.notDefault(type, paths[0]!));
   failWithCause(`${type} events at ${paths[0]}`, messages.wrongPath(type, paths[0]!, path));
 }
 
@@ -109,10 +116,10 @@ describe('routing-rules', () => {
     await mustArriveAt('priority', messages.noPriorityRule, (path) => (path === '/orders/created' ? messages.firstMatchWins : undefined));
   });
 
-  test('a low-priority order.created event reaches /orders/created', async () => {
-    await mustArriveAt('low', messages.noRuleFor('order.created', '/orders/created'), (path) =>
-      path === '/orders/priority' ? messages.onlyHigh : undefined,
-    );
+  test('an order.created event whose priority is not "high" reaches /orders/created', async () => {
+    const notHigh = (path: string) => (path === '/orders/priority' ? messages.onlyHigh : undefined);
+    await mustArriveAt('low', messages.noRuleFor('order.created', '/orders/created'), notHigh);
+    await mustArriveAt('urgent', messages.noRuleFor('order.created', '/orders/created'), notHigh);
   });
 
   test('an order.created event without a priority field still reaches /orders/created', async () => {
@@ -125,12 +132,14 @@ describe('routing-rules', () => {
 
   test('an event that matches no rule reaches the default route /orders/other', async () => {
     await mustArriveAt('other', '');
+    await mustArriveAt('unnamed', '');
   });
 
   test('a high-priority event of another type is routed by its type, not to /orders/priority', async () => {
     const priorityOnly = (path: string) => (path === '/orders/priority' ? messages.priorityWithoutType : undefined);
     await mustArriveAt('cancelledRush', messages.noRuleFor('order.cancelled', '/orders/cancelled'), priorityOnly);
     await mustArriveAt('otherRush', '', priorityOnly);
+    await mustArriveAt('unnamedRush', '', priorityOnly);
   });
 });
 
@@ -153,10 +162,13 @@ const messages = {
   noPriorityRule: 'No rule took it to /orders/priority, and no default route took it anywhere.',
   onlyHigh: 'Only an order.created event whose priority is "high" is a priority order.',
   firstMatchWins: 'daprd tries the rules from top to bottom and stops at the first that matches.',
-  noDefault: (defaultUsed: boolean) =>
+  noDefault: (type: string, defaultUsed: boolean) =>
     defaultUsed
-      ? `An event that matches no rule never reached the router, though other events reached ${'/orders/other'}. Look at the rules that could match an \`order.shipped\` event.`
-      : 'An event that matches no rule (`order.shipped`) never reached the router. Such an event goes to the default route; without one, ' +
+      ? `An event that matches no rule (\`${type}\`) never reached the router, though other events reached ${'/orders/other'}. Look at the rules that could match an \`${type}\` event.`
+      : `An event that matches no rule (\`${type}\`) never reached the router. Such an event goes to the default route; without one, ` +
         'daprd acknowledges it and drops it without a word. Look at `spec.routes`.',
+  notDefault: (type: string, actual: string) =>
+    `\`${type}\` events arrived at ${actual} instead of ${'/orders/other'}. The task's table names no such type: it is one of "anything else". ` +
+    'Look at where your subscription sends an event that none of its rules names.',
   priorityWithoutType: 'Its type is not `order.created`, so it is not a priority order, whatever its priority.',
 };
