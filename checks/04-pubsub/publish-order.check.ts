@@ -1,5 +1,6 @@
 // Grades exercises/04-pubsub/publish-order: the checkout service publishes each order it is given,
-// as a JSON object, with its CloudEvent type and id set, and answers an error when the publish fails.
+// as a JSON object, with its CloudEvent type and id set, and answers an error when the publish fails
+// (and publishes that order when it is posted again, once publishes work again).
 // The failure is forced: the run's Redis refuses XADD (redis-faults.ts), so the real daprd answers
 // the SDK with a real error.
 import { describe, test } from 'vitest';
@@ -84,6 +85,13 @@ describe('publish-order', () => {
     const onTopic = (await streams().events('orders')).some((e) => idOf(e.data) === refused.orderId);
     must(!onTopic, messages.notRefused);
     must(answer.status >= 400, messages.failureHidden(answer.status));
+    // The caller was told the order did not go out: posting it again, once Redis takes publishes
+    // again, must publish it (a service that remembered it as sent before the publish answers 2xx
+    // and drops it).
+    const again = await postJson(`${env().app('checkout').appUrl}/orders`, refused);
+    must(again.status < 300, messages.retryFailed(again.status, again.text));
+    const arrived = await env().probe('order-watcher').waitUntil(() => arrivals().some((d) => idOf(d.data) === refused.orderId), 10_000);
+    must(arrived, messages.retryLost(again.status));
   });
 });
 
@@ -110,4 +118,11 @@ const messages = {
   failureHidden: (status: number) =>
     `While Redis refused every publish (the check's fault; daprd answered the SDK 500), POST /orders answered ${status}: ` +
     'the order was lost and the caller was told it went through.',
+  retryFailed: (status: number, text: string) =>
+    `After Redis took publishes again, the check posted order ${refused.orderId} (the one refused before) once more: ` +
+    `POST /orders answered ${status}${text ? `: ${text}` : ''}.`,
+  retryLost: (status: number) =>
+    `After Redis took publishes again, the check posted order ${refused.orderId} (the one refused before) once more: ` +
+    `POST /orders answered ${status}, yet within 10 s nothing with that orderId arrived on \`orders\`: ` +
+    'the caller was told the order went out, and it never did.',
 };
