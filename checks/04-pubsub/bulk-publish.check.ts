@@ -3,10 +3,16 @@
 import { describe, test } from 'vitest';
 import { useExercise } from '../lib/exercise.js';
 import { must, postJson, requires } from '../lib/expect.js';
+import { publishGate } from '../lib/publish-gate.js';
 import { apiCalls, describeApiCalls } from '../lib/sidecar-api-calls.js';
 
+// checkout-sandbox's bulk publishes wait at a gate before its sidecar while the check posts two
+// batches at once, until both are in flight: both batches have started before either is answered,
+// in every run (publish-gate.ts).
+const sandboxGate = publishGate('checkout-sandbox', { bulk: true });
 const env = useExercise({
   probes: [{ appId: 'order-watcher', probe: [{ pubsubname: 'pubsub', topic: 'orders' }] }],
+  beforeStart: sandboxGate.install,
 });
 
 const batch = [
@@ -43,7 +49,21 @@ const secondBatch = [
   { orderId: 'bulk-4', customer: 'fay', total: 3 },
   { orderId: 'bulk-5', customer: 'gus', total: 4.5 },
 ];
-const secondRefusedBatch = [{ orderId: 'sandbox-3', customer: 'hal', total: 5 }];
+// Two batches posted to checkout-sandbox at the same time, both refused: each answer must name its
+// own orders only (a report shared by the service mixes them up).
+const sameTimeBatches = [
+  [{ orderId: 'sandbox-3', customer: 'hal', total: 5 }],
+  [
+    { orderId: 'sandbox-4', customer: 'ida', total: 6 },
+    { orderId: 'sandbox-5', customer: 'jo', total: 7.5 },
+  ],
+];
+/** Lets the first batch's bulk request through first (the body is the SDK's list of entries). */
+const bySameTimeBatch = (body: unknown) => {
+  const first = ids(sameTimeBatches[0]);
+  const entries = Array.isArray(body) ? (body as { event?: { orderId?: unknown } }[]) : [];
+  return entries.some((e) => first.includes(String(e?.event?.orderId))) ? 0 : 1;
+};
 let answer: { status: number; text: string } | undefined;
 let arrived = false;
 const ARRIVED = 'every order of a batch posted to /orders/batch arrives on the orders topic';
@@ -118,8 +138,16 @@ describe('bulk-publish', () => {
     requires(refusedReported, REFUSED, messages.firstReportWrong('checkout-sandbox'));
     const second = reportOf('checkout', await postJson(`${env().app('checkout').appUrl}/orders/batch`, secondBatch));
     must(allPublished(second, secondBatch), messages.notOwnBatch('checkout', second, { published: secondBatch.length, failed: [] }));
-    const refused = reportOf('checkout-sandbox', await postJson(`${env().app('checkout-sandbox').appUrl}/orders/batch`, secondRefusedBatch));
-    must(allFailed(refused, secondRefusedBatch), messages.notOwnBatch('checkout-sandbox', refused, { published: 0, failed: ids(secondRefusedBatch) }));
+    const sandbox = `${env().app('checkout-sandbox').appUrl}/orders/batch`;
+    const answers = await sandboxGate.together(
+      sameTimeBatches.length,
+      () => Promise.all(sameTimeBatches.map((b) => postJson(sandbox, b))),
+      bySameTimeBatch,
+    );
+    sameTimeBatches.forEach((b, i) => {
+      const refused = reportOf('checkout-sandbox', answers[i]);
+      must(allFailed(refused, b), messages.notOwnSameTimeBatch(b, sameTimeBatches[1 - i], refused));
+    });
   });
 });
 
@@ -159,4 +187,9 @@ const messages = {
   notOwnBatch: (appId: string, body: Report, expected: Report) =>
     `A second batch posted to ${appId} (${expected.published === 0 ? 'refused by its sidecar' : 'all published'}) answered ${JSON.stringify(body)}; ` +
     `expected ${JSON.stringify(expected)}, the report of that batch alone. The answer counts orders of earlier batches too.`,
+  notOwnSameTimeBatch: (sent: { orderId: string }[], other: { orderId: string }[], body: Report) =>
+    `Two batches were posted to checkout-sandbox at the same time, ${JSON.stringify(ids(sent))} and ${JSON.stringify(ids(other))} ` +
+    `(both refused by its sidecar; the check held their bulk requests before the sidecar until both were sent). ` +
+    `The answer to ${JSON.stringify(ids(sent))} was ${JSON.stringify(body)}; expected ` +
+    `${JSON.stringify({ published: 0, failed: ids(sent) })}, the report of that batch alone, whatever the other batch holds.`,
 };

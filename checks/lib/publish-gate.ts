@@ -7,6 +7,8 @@
 // `together` runs: then each publish (`POST /v1.0/publish/...`) waits at the gate until as many as
 // the check sent have arrived, and they go on one at a time, each once the sidecar has answered the
 // one before, in the order `together` is given (the broker then holds them in that order too).
+// `publishGate(appId, { bulk: true })` holds bulk publishes (`POST /v1.0-alpha1/publish/bulk/...`)
+// instead: each batch is one request.
 //
 //   const gate = publishGate('alice');
 //   const env = useExercise({ beforeStart: gate.install });
@@ -44,7 +46,13 @@ export interface PublishGate {
   together<T>(count: number, act: () => Promise<T>, rank: (body: unknown) => number): Promise<T>;
 }
 
-export function publishGate(appId: string): PublishGate {
+export interface PublishGateOptions {
+  /** Hold bulk publishes (`publishBulk`, one request per batch) instead of single ones. */
+  bulk?: boolean;
+}
+
+export function publishGate(appId: string, options: PublishGateOptions = {}): PublishGate {
+  const heldPath = options.bulk ? '/v1.0-alpha1/publish/bulk/' : '/v1.0/publish/';
   let target: number | undefined;
   let holding: { count: number; held: Held[]; changed: () => void } | undefined;
   const sockets = new Set<net.Socket>();
@@ -73,7 +81,7 @@ export function publishGate(appId: string): PublishGate {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const request = { req, body: Buffer.concat(chunks), res };
-    if (holding && req.method === 'POST' && req.url?.startsWith('/v1.0/publish/')) {
+    if (holding && req.method === 'POST' && req.url?.startsWith(heldPath)) {
       holding.held.push(request);
       holding.changed();
       return;
