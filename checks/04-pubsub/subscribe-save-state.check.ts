@@ -1,5 +1,6 @@
 // Grades exercises/04-pubsub/subscribe-save-state: order-processor subscribes to `orders` before it
-// starts, keeps the latest version of each order in `statestore` under its orderId, and answers
+// starts, keeps the latest version of each order in `statestore` under its orderId (the order
+// itself, whichever fields a later version changes), answers SUCCESS after a save that worked, and
 // RETRY when a save fails, so that the order is delivered again instead of lost.
 //
 // Two failures are forced, every run: order-processor reaches its sidecar only after the sidecar has
@@ -10,7 +11,7 @@ import { brokerSettled } from '../lib/broker-settled.js';
 import { useExercise } from '../lib/exercise.js';
 import { eventually, failWithCause, getJson, must, requires } from '../lib/expect.js';
 import { describeSubscriptions } from '../lib/metadata.js';
-import { deliveryCount, subscriptionPaths } from '../lib/metrics.js';
+import { deliveryCount, ingressOutcomes, subscriptionPaths } from '../lib/metrics.js';
 import { settledDeliveryCount } from '../lib/settled-count.js';
 import { useRedisClient } from '../lib/redis-client.js';
 import { useRedisFaults } from '../lib/redis-faults.js';
@@ -28,25 +29,35 @@ const faults = useRedisFaults(env);
 
 const SUBSCRIBES = 'order-processor subscribes to orders on pubsub';
 const SAVES = 'each published order is saved in statestore under its orderId';
+const ACKNOWLEDGED = 'a saved order is acknowledged as a success, not delivered again';
+const OVERWRITES = 'each later event for the same order overwrites the saved order';
 
 type Order = { orderId: string; customer: string; total: number; status: string };
 const orders: Order[] = [
   { orderId: 'sss-1', customer: 'ada', total: 42.5, status: 'placed' },
   { orderId: 'sss-2', customer: 'bob', total: 7, status: 'placed' },
 ];
-const update: Order = { ...orders[0]!, status: 'shipped' };
+// Later versions of the first order: a corrected total (the status unchanged), then shipped.
+const corrected: Order = { ...orders[0]!, total: 45 };
+const shipped: Order = { ...corrected, status: 'shipped' };
 const refused: Order = { orderId: 'sss-3', customer: 'cy', total: 3, status: 'placed' };
 
 // State written through the learner's sidecar, read back through the same sidecar (state.redis
 // keys are stored per app-id).
 const saved = (orderId: string) => env().getState('order-processor', 'statestore', orderId);
+/** The order itself: the same fields with the same values, and no other field. */
 const sameOrder = (value: unknown, order: Order) =>
-  typeof value === 'object' && value !== null && Object.entries(order).every(([k, v]) => (value as Record<string, unknown>)[k] === v);
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.keys(value).length === Object.keys(order).length &&
+  Object.entries(order).every(([k, v]) => (value as Record<string, unknown>)[k] === v);
 const isOrdersSubscription = (s: { pubsubname: string; topic: string }) => s.pubsubname === 'pubsub' && s.topic === 'orders';
 
 let subscribed = false;
 let savesWork = false;
 let savedAttempts = 0;
+let outcomesBeforeSaves: Record<string, number> = {};
 
 /**
  * Deliveries to order-processor since `before`, once the sidecar is done with what was published
@@ -58,6 +69,21 @@ async function attemptsOnceSettled(paths: string[], before: number, expected: nu
     const attempts = (await deliveryCount(env(), 'order-processor', paths)) - before;
     if (attempts > expected || Date.now() >= deadline) return attempts;
     if (await streams().consumed('orders', 'order-processor', 0)) return (await settledDeliveryCount(env(), 'order-processor', paths)) - before;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The outcomes order-processor's sidecar recorded for messages from `orders` since `before`, once
+ * it has recorded `expected` that end a message (success or drop; a metric lags the call a moment),
+ * or after 3 s.
+ */
+async function finalOutcomesSince(before: Record<string, number>, expected: number): Promise<Record<string, number>> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const now = await ingressOutcomes(env(), 'order-processor', 'orders');
+    const since = Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+    if ((since.success ?? 0) + (since.drop ?? 0) >= expected || Date.now() >= deadline) return since;
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -122,6 +148,7 @@ describe('subscribe-save-state', () => {
     requires(subscribed, SUBSCRIBES, messages.cannotDeliver('be saved'));
     const paths = await subscriptionPaths(env(), 'order-processor', 'orders');
     const before = await deliveryCount(env(), 'order-processor', paths);
+    outcomesBeforeSaves = await ingressOutcomes(env(), 'order-processor', 'orders');
     for (const order of orders) await env().publish('checkout', 'pubsub', 'orders', order);
     for (const order of orders) {
       const { ok, last } = await savedWithin(order);
@@ -131,22 +158,31 @@ describe('subscribe-save-state', () => {
     savedAttempts = await attemptsOnceSettled(paths, before, orders.length);
   });
 
-  test('a saved order is acknowledged, not delivered again', () => {
+  test(ACKNOWLEDGED, async () => {
     requires(savesWork, SAVES, messages.cannotCount);
     must(savedAttempts === orders.length, messages.savedButRetried(savedAttempts, orders.length));
+    // How the sidecar recorded the answers: SUCCESS and DROP are both acknowledged, delivered once.
+    const outcomes = await finalOutcomesSince(outcomesBeforeSaves, orders.length);
+    must((outcomes.success ?? 0) === orders.length, messages.savedButNotSuccess(orders.length, outcomes));
   });
 
-  test('a second event for the same order overwrites the saved order', async () => {
+  test(OVERWRITES, async () => {
     requires(savesWork, SAVES, messages.cannotOverwrite);
-    // Published only once the first version is saved: pubsub.redis hands events to up to ten
-    // workers at once, so two events for one key published back to back may be saved in either order.
-    await env().publish('checkout', 'pubsub', 'orders', update);
-    await eventually(
-      () => saved(update.orderId),
-      (value) => sameOrder(value, update),
-      (last) => messages.notOverwritten(update.orderId, last),
-      10_000,
-    );
+    // Each version is published only once the one before is saved: pubsub.redis hands events to up
+    // to ten workers at once, so two events for one key published back to back may be saved in
+    // either order.
+    for (const [version, what] of [
+      [corrected, `with total ${corrected.total} (status still \`${corrected.status}\`)`],
+      [shipped, `with status \`${shipped.status}\``],
+    ] as const) {
+      await env().publish('checkout', 'pubsub', 'orders', version);
+      await eventually(
+        () => saved(version.orderId),
+        (value) => sameOrder(value, version),
+        (last) => messages.notOverwritten(version, what, last),
+        10_000,
+      );
+    }
   });
 
   test('an order whose save fails is delivered again and saved, not lost', async () => {
@@ -209,10 +245,20 @@ const messages = {
     `statestore holds nothing under the key ${what.replace('order ', '')}, but order-processor saved under ${keys.map((k) => `\`${k}\``).join(', ') || 'no key'}.`,
   savedAString: (what: string, value: string) =>
     `statestore holds a string for ${what} (${JSON.stringify(value).slice(0, 120)}), not the order as an object (the state API stores an object as JSON by itself).`,
-  savedSomethingElse: (what: string, value: unknown, order: Order) =>
-    `statestore holds ${JSON.stringify(value)} for ${what}, not the order that was published (${JSON.stringify(order)}).`,
-  notOverwritten: (orderId: string, last: unknown) =>
-    `After a second event for ${orderId} with status \`shipped\`, statestore still holds ${JSON.stringify(last ?? null)}.`,
+  savedSomethingElse: (what: string, value: unknown, order: Order) => {
+    const extra = typeof value === 'object' && value !== null ? Object.keys(value).filter((k) => !(k in order)) : [];
+    return (
+      `statestore holds ${JSON.stringify(value)} for ${what}, not the order that was published (${JSON.stringify(order)})` +
+      (extra.length ? `: it has ${extra.map((k) => `\`${k}\``).join(', ')}, which the published order does not.` : '.')
+    );
+  },
+  notOverwritten: (order: Order, what: string, last: unknown) =>
+    `The check published a later version of order ${order.orderId}, ${what}: ${JSON.stringify(order)}. ` +
+    `10 s later statestore still holds ${JSON.stringify(last ?? null)}.`,
+  savedButNotSuccess: (expected: number, outcomes: Record<string, number>) =>
+    `The ${expected} orders were saved and delivered once each, but order-processor's sidecar recorded its answers as ` +
+    `${describeOutcomes(outcomes)} (its metric dapr_component_pubsub_ingress_count), not ${expected} success: ` +
+    'the handler answered something other than SUCCESS after a save that worked.',
   acknowledged: (orderId: string, attempts: number) =>
     `While Redis refused every state write (the check's fault), order ${orderId} was delivered ${attempts === 1 ? 'once' : `${attempts} times`} ` +
     "and order-processor's sidecar then acknowledged it: the order is lost, never saved. state.save returned an `error` there.",
@@ -222,3 +268,8 @@ const messages = {
     `Order ${orderId} was delivered again after its save failed, but once Redis accepted writes again it was still not saved ` +
     `(statestore holds ${JSON.stringify(last ?? null)}). Look at what your handler does on a repeated delivery.`,
 };
+
+function describeOutcomes(outcomes: Record<string, number>): string {
+  const counted = Object.entries(outcomes).filter(([, n]) => n > 0);
+  return counted.length ? counted.map(([outcome, n]) => `${n} ${outcome}`).join(', ') : 'nothing';
+}
