@@ -1,8 +1,9 @@
 // Grades exercises/04-pubsub/dead-letters: an order that cannot be charged is retried as the
-// Resiliency policy says (1 + maxRetries deliveries), then published to `orders-dead`, where the
-// service's own subscriber picks it up. Deliveries are counted by the sidecar (its metrics), not by
-// the service.
+// Resiliency policy says (1 + maxRetries deliveries), then published to `orders-dead` once, by
+// daprd (the subscription's dead-letter topic), where the service's own subscriber picks it up and
+// records it once. Deliveries are counted by the sidecar (its metrics), not by the service.
 import { describe, test } from 'vitest';
+import { brokerSettled } from '../lib/broker-settled.js';
 import { useExercise } from '../lib/exercise.js';
 import { eventually, failWithCause, getJson, must, requires } from '../lib/expect.js';
 import { describeSubscriptions } from '../lib/metadata.js';
@@ -56,6 +57,7 @@ const url = (path: string) => `${env().app('payments').appUrl}${path}`;
 const about = (order: typeof good) => `order ${order.orderId} (amount ${order.amount})`;
 const RETRIED = `an order that cannot be charged is delivered ${ATTEMPTS} times: once, then 2 retries`;
 const DEAD_LETTERED = 'after its last retry, that order is published to orders-dead';
+const RECORDED = 'the dead-letter subscriber records that order once at GET /dead-letters';
 
 /** Where the run's Resiliency resources apply a retry policy: `pubsub outbound`, `redis-pubsub inbound`, … */
 function retryTargets(): string[] {
@@ -109,9 +111,13 @@ describe('dead-letters', () => {
       must(false, orders?.deadLetterTopic ? messages.otherDeadLetterTopic(orders.deadLetterTopic) : messages.noDeadLetterTopic);
     }
     must(!dead.some((d) => d?.orderId === good.orderId), messages.goodDeadLettered);
+    const deadLetterTopic = (await env().subscriptions('payments')).find((s) => s.topic === 'orders')?.deadLetterTopic;
+    const times = dead.filter((d) => d?.orderId === bad.orderId).length;
+    must(times === 1, messages.deadLetteredTimes(times, deadLetterTopic));
+    must(deadLetterTopic === 'orders-dead', messages.notDeadLetteredByDaprd(deadLetterTopic));
   });
 
-  test('the dead-letter subscriber records that order at GET /dead-letters', async () => {
+  test(RECORDED, async () => {
     await deliverFailing();
     const subscriptions = await env().subscriptions('payments');
     must(subscriptions.some((s) => s.topic === 'orders-dead'), messages.notSubscribedToDead(describeSubscriptions(subscriptions)));
@@ -122,6 +128,15 @@ describe('dead-letters', () => {
       (orders) => messages.notRecorded(orders),
       10_000,
     );
+    // Until payments' sidecar is done with orders-dead: any redelivery of the dead letter is over.
+    await brokerSettled(streams(), ['orders-dead'], 10_000);
+    const deliveries = await settledDeliveryCount(env(), 'payments', await subscriptionPaths(env(), 'payments', 'orders-dead'));
+    const dead = await deadOrders();
+    const listed = (await getJson<{ orderId?: string }[]>(url('/dead-letters'))).filter((o) => o?.orderId === bad.orderId).length;
+    must(deliveries === dead.length, messages.deadLetterRedelivered(dead.length, deliveries, listed));
+    // As many times as it is on the topic: once, unless the previous expectation failed.
+    const times = dead.filter((d) => d?.orderId === bad.orderId).length;
+    must(listed === times, messages.recordedTimes(times, listed));
   });
 });
 
@@ -153,9 +168,26 @@ const messages = {
   noDeadLetterTopic:
     `The ${about(bad)} is not on the topic \`orders-dead\`: the subscription to \`orders\` has no dead-letter topic (daprd's /v1.0/metadata shows none).`,
   goodDeadLettered: `The ${about(good)}, which was charged, is on \`orders-dead\` too: only orders that failed should be dead-lettered.`,
+  deadLetteredTimes: (times: number, deadLetterTopic: string | undefined) =>
+    `The ${about(bad)} is on \`orders-dead\` ${times} times (read at the broker), not once` +
+    (deadLetterTopic === 'orders-dead'
+      ? '.'
+      : `, and the subscription to \`orders\` has ${deadLetterTopic ? `the dead-letter topic \`${deadLetterTopic}\`` : 'no dead-letter topic'} ` +
+        "(daprd's /v1.0/metadata): it was not daprd that published it there once the retries were used up."),
+  notDeadLetteredByDaprd: (deadLetterTopic: string | undefined) =>
+    `The ${about(bad)} is on \`orders-dead\`, but the subscription to \`orders\` has ` +
+    `${deadLetterTopic ? `the dead-letter topic \`${deadLetterTopic}\`` : 'no dead-letter topic'} (daprd's /v1.0/metadata): ` +
+    'it was not daprd that published it there once the retries were used up.',
   notSubscribedToDead: (listed: string) =>
     `payments does not subscribe to \`orders-dead\` (daprd lists: ${listed}). The SDK's deadLetterCallback is never called.`,
   nothingToRecord: `The ${about(bad)} never reached \`orders-dead\`, so there was nothing for the dead-letter subscriber to read.`,
+  deadLetterRedelivered: (onTopic: number, deliveries: number, listed: number) =>
+    `${onTopic === 1 ? 'One dead letter is' : `${onTopic} dead letters are`} on \`orders-dead\`, but payments' sidecar delivered ` +
+    `${deliveries === 1 ? 'one' : deliveries} from it (its metrics), and GET /dead-letters lists the ${about(bad)} ${listed === 1 ? 'once' : `${listed} times`}: ` +
+    'the sidecar heard something other than success from the dead-letter subscriber, and delivered the dead letter again.',
+  recordedTimes: (times: number, listed: number) =>
+    `The ${about(bad)} is on \`orders-dead\` ${times === 1 ? 'once' : `${times} times`}, and payments' sidecar delivered ` +
+    `${times === 1 ? 'it' : 'each'} once, but GET /dead-letters lists it ${listed === 1 ? 'once' : `${listed} times`}.`,
   notRecorded: (orders: unknown) =>
     `The ${about(bad)} is on \`orders-dead\`, but GET /dead-letters does not list it (${JSON.stringify(orders ?? null)}), though payments subscribes to \`orders-dead\`.`,
 };
