@@ -3,8 +3,10 @@
 // several senders in two rooms, repeats a message through alice's sidecar the way a redelivery
 // looks, reads the rooms' streams and consumer groups in Redis, starts dave late with his
 // deliveries held and lets them in newest first (the worst order parallel workers can produce),
-// and last makes the run's Redis refuse publishes. Two of alice's messages are sent at once, their
-// publishes held at a gate before her sidecar until both are in flight (publish-gate.ts).
+// and last makes the run's Redis refuse a publish, then accept them again for the next message.
+// Two of alice's messages are sent at once, in the same millisecond (her clock stopped, a switch of
+// chat-api.ts), their publishes held at a gate before her sidecar until both are in flight
+// (publish-gate.ts), and bob's deliveries of them held until both reach him, then let in newest first.
 import { describe, test } from 'vitest';
 import { refuseCommands } from '../lib/broker-faults.js';
 import { useExercise } from '../lib/exercise.js';
@@ -30,6 +32,7 @@ const MEMBERS: Record<Room, string[]> = { general: ['alice', 'bob'], random: ['a
 const FIRST = 'a message alice sends to general reaches bob, and not carol';
 const TWO_ROOMS = 'a user in two rooms is shown the messages of each';
 const CONVERSATION = 'each sender numbers its messages to a room 1, 2, 3, ...';
+const REFUSED = 'a message the broker refuses is not reported as sent';
 
 /** Every message a POST /send answered 201 for, in the order sent. */
 const sent: ChatMessage[] = [];
@@ -53,6 +56,41 @@ async function send(user: string, room: string, text: string): Promise<ChatMessa
 
 /** alice's messages posted at once, by the conversation: both publishes in flight together. */
 let together: ChatMessage[] = [];
+
+/**
+ * Waits until `user` holds `expected` deliveries (POST /deliveries/hold, or HOLD_DELIVERIES), then
+ * lets them into its handlers together, highest seq first. When fewer ever come, it lets in what it
+ * holds after 5 s: the expectations then say what went wrong.
+ */
+async function releaseWhenHeld(user: string, expected: number): Promise<void> {
+  const url = env().app(user).appUrl;
+  await eventually(
+    () => getJson<{ held: number }>(`${url}/deliveries/held`),
+    (h) => h.held >= expected,
+    () => '',
+    5000,
+    20,
+  ).catch(() => undefined);
+  await postJson(`${url}/deliveries/release`, {});
+}
+
+/**
+ * alice's `texts` to general from two tabs at once, in the same millisecond (her clock stopped:
+ * POST /clock/stop), while bob's deliveries are held; once as many have reached him as his sidecar
+ * hands over at once, they are let in newest first.
+ */
+async function sendFromTwoTabs(texts: string[]): Promise<void> {
+  const alice = env().app('alice').appUrl;
+  await broker().consumed('general', 'bob'); // nothing said before is still on its way to bob
+  await postJson(`${env().app('bob').appUrl}/deliveries/hold`, {});
+  await postJson(`${alice}/clock/stop`, {});
+  try {
+    await sendTogether('general', texts);
+  } finally {
+    await postJson(`${alice}/clock/start`, {});
+    await releaseWhenHeld('bob', Math.min(workers(), texts.length));
+  }
+}
 
 /**
  * Posts alice's `texts` to `room` all at once. Their publishes wait at the gate before her sidecar
@@ -159,11 +197,21 @@ function positions(list: ChatMessage[], sender: string, room: string): number[] 
 }
 const inOrder = (ps: number[]) => ps.every((p, i) => i === 0 || p > ps[i - 1]!);
 
+/** When `order` (of `sender`'s messages to `room`, as `user` shows them) has alice's two sent at once the wrong way round: what happened to them. */
+function twoTabsNote(user: string, room: string, sender: string, order: number[]): string {
+  if (sender !== 'alice' || room !== 'general' || together.length < 2) return '';
+  const ids = sentBy(sender, room).map((m) => m.id);
+  const [first, second] = together.map((m) => ids.indexOf(m.id) + 1) as [number, number];
+  if (!order.includes(first) || !order.includes(second) || order.indexOf(first) < order.indexOf(second)) return '';
+  const held = user === 'bob' ? '; the check held bob\'s deliveries of them until they had reached him, then let them in newest first' : '';
+  return ` ${first} and ${second} are the two alice sent at once, both at ${together[0]!.sentAt} (the check had stopped her clock)${held}.`;
+}
+
 /**
  * The conversation (sent once, by the first expectation that needs it): alice and bob talk in
  * general, alice and carol in random, interleaved, each message sent as soon as the one before
  * was answered; some messages repeat a text ("ok"), as people do. Last, alice sends two messages
- * to general at once, as a user with two tabs open would.
+ * to general at once, in the same millisecond, as a user with two tabs open can.
  */
 let talking: Promise<void> | undefined;
 function conversation(): Promise<void> {
@@ -176,7 +224,7 @@ function conversation(): Promise<void> {
       if (i === 2 || i === 4) await send('alice', 'general', 'ok');
       if (i === 3) await send('bob', 'general', 'ok');
     }
-    await sendTogether('general', ['alice to general, at once, from one tab', 'alice to general, at once, from another tab']);
+    await sendFromTwoTabs(['alice to general, at once, from one tab', 'alice to general, at once, from another tab']);
   })();
   return talking;
 }
@@ -202,20 +250,30 @@ function daveJoins(): Promise<void> {
       requires(toRoom, TWO_ROOMS, `dave (ROOMS=general,random) subscribes to ${list}, not to ${room}, so he cannot replay it.`);
     }
     // His sidecar hands over as many messages at once as the component has workers: wait until
-    // that many are held (if fewer ever come, the expectations say what went wrong).
+    // that many are held.
     const history = (await Promise.all(ROOMS.map((room) => broker().events(room)))).flat().length;
-    const expected = Math.min(workers(), history);
-    await eventually(
-      () => getJson<{ held: number }>(`${env().app('dave').appUrl}/deliveries/held`),
-      (h) => h.held >= expected,
-      () => '',
-      5000,
-      20,
-    ).catch(() => undefined);
-    await postJson(`${env().app('dave').appUrl}/deliveries/release`, {});
+    await releaseWhenHeld('dave', Math.min(workers(), history));
     for (const room of ROOMS) await handledEverything('dave', room);
   })();
   return daveJoined;
+}
+
+/**
+ * alice's message to general while the run's Redis refuses XADD (an ACL: the failure input), so her
+ * sidecar's publish fails; made once, by the first expectation that needs it. Redis accepts
+ * publishes again before it resolves. Its POST /send's answer.
+ */
+let refusal: Promise<{ status: number; text: string }> | undefined;
+function refusedSend(): Promise<{ status: number; text: string }> {
+  refusal ??= (async () => {
+    const restore = await refuseCommands(env(), ['xadd']);
+    try {
+      return await postJson(`${env().app('alice').appUrl}/send`, { room: 'general', text: 'this one is refused' });
+    } finally {
+      await restore();
+    }
+  })();
+  return refusal;
 }
 
 describe('chat', () => {
@@ -346,7 +404,11 @@ describe('chat', () => {
     await conversation();
     const ids = sent.map((m) => m.id);
     const reused = sent.find((m, i) => ids.indexOf(m.id) !== i);
-    if (reused) must(false, `Two different messages got the same id (${reused?.id}): ${describeMessage(reused)} and ${describeMessage(sent[ids.indexOf(reused.id)]!)} (POST /send's answers).`);
+    if (reused) {
+      const other = sent[ids.indexOf(reused.id)]!;
+      const when = reused.sentAt === other.sentAt ? `, both sent at ${reused.sentAt}` : '';
+      must(false, `Two different messages got the same id (${reused.id}): ${describeMessage(other)} and ${describeMessage(reused)} (POST /send's answers${when}).`);
+    }
     for (const room of ROOMS) {
       for (const user of MEMBERS[room]) {
         await handledEverything(user, room);
@@ -370,7 +432,8 @@ describe('chat', () => {
           const order = positions(list, sender, room);
           must(
             inOrder(order),
-            `${user} shows ${sender}'s messages to ${room} in the order ${order.join(', ')} (1 is the first ${sender} sent).`,
+            `${user} shows ${sender}'s messages to ${room} in the order ${order.join(', ')} (1 is the first ${sender} sent).` +
+              twoTabsNote(user, room, sender, order),
           );
         }
       }
@@ -418,19 +481,30 @@ describe('chat', () => {
     }
   });
 
-  test('a message the broker refuses is not reported as sent', async () => {
+  test(REFUSED, async () => {
     requires(hello, FIRST, 'alice could not send a message, so a refused one cannot be told apart.');
-    // The failure input: the run's Redis refuses XADD (an ACL), so the sidecar's publish fails.
-    const restore = await refuseCommands(env(), ['xadd']);
-    let answer: { status: number; text: string };
-    try {
-      answer = await postJson(`${env().app('alice').appUrl}/send`, { room: 'general', text: 'this one is refused' });
-    } finally {
-      await restore();
-    }
+    const answer = await refusedSend();
     must(
       answer.status >= 400,
       `While Redis refused every publish, alice's POST /send answered ${answer.status} (${answer.text}), as if the message had been sent.`,
     );
+  });
+
+  test('the message alice sends after a refused one is shown to the members of the room', async () => {
+    requires(delivering, FIRST, "alice's message did not reach bob as it should.");
+    const refused = await refusedSend();
+    const before = sentBy('alice', 'general').at(-1);
+    const next = await send('alice', 'general', 'sent after the refused one');
+    const what =
+      `alice sent ${describeMessage(next)} to general once Redis accepted publishes again. Her message to general before it was ` +
+      `refused by Redis (her POST /send answered ${refused.status}), and the one before that is ${before ? describeMessage(before) : 'none'}`;
+    must(entryOf(await broker().events('general'), next.id), `${what}, but it is not on the \`general\` stream in Redis.`);
+    for (const user of MEMBERS.general) {
+      await handledEverything(user, 'general');
+      must(
+        (await shown(user, 'general')).some((m) => m.id === next.id),
+        `${what}. ${user} does not show it, though it is on the \`general\` stream and ${user}'s sidecar handed that whole stream over.`,
+      );
+    }
   });
 });

@@ -10,6 +10,9 @@
 //   POST /deliveries/hold       -> the same, from now on
 //   GET  /deliveries/held       -> { held: how many wait }
 //   POST /deliveries/release    -> lets them all into your handlers at once, highest seq first
+// And one to send several messages within the same millisecond, as two tabs can (the check uses it):
+//   POST /clock/stop            -> Date.now() and new Date() give this moment, until
+//   POST /clock/start           -> the clock runs again
 import type { DaprServer } from '@dapr/dapr';
 import type { ChatMessage } from './chat.js';
 
@@ -65,9 +68,31 @@ export function holdDeliveries(server: DaprServer, heldFromStart: boolean): void
   });
 }
 
+/**
+ * The clock switch above: while it is stopped, every `Date.now()` and `new Date()` in this process
+ * gives the moment it stopped, so all messages sent meanwhile are sent in the same millisecond.
+ */
+function stoppableClock(routes: Routes): void {
+  const RealDate = Date;
+  routes.post('/clock/stop', (_req, res) => {
+    const at = RealDate.now();
+    globalThis.Date = new Proxy(RealDate, {
+      construct: (target, args: unknown[]) => Reflect.construct(target, args.length === 0 ? [at] : args) as object,
+      apply: (target, self, args: unknown[]) => (args.length === 0 ? new target(at).toString() : Reflect.apply(target, self, args)) as unknown,
+      get: (target, key) => (key === 'now' ? () => at : Reflect.get(target, key)) as unknown,
+    });
+    res.status(200).json({ stoppedAt: new RealDate(at).toISOString() });
+  });
+  routes.post('/clock/start', (_req, res) => {
+    globalThis.Date = RealDate;
+    res.status(200).json({ now: new RealDate().toISOString() });
+  });
+}
+
 export function mountChatApi(server: DaprServer, chat: ChatUser): void {
   // The SDK's HTTP server is an Express app that already parses JSON bodies.
   const routes = server.daprServer.getServer() as Routes;
+  stoppableClock(routes);
 
   routes.get('/', (_req, res) => res.status(200).json({ user: chat.user, rooms: chat.rooms }));
 
