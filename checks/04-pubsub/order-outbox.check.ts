@@ -8,6 +8,7 @@ import { brokerSettled } from '../lib/broker-settled.js';
 import { useExercise } from '../lib/exercise.js';
 import { deliveredWithin, eventually, must, postJson, requires } from '../lib/expect.js';
 import { outboxInternalTopic } from '../lib/outbox.js';
+import { useRedisFaults } from '../lib/redis-faults.js';
 import { useRedisStreams, type StreamEvent } from '../lib/redis-streams.js';
 
 const SERVICE = 'order-service';
@@ -17,6 +18,7 @@ const env = useExercise({
   probes: [{ appId: 'shipping', probe: [{ pubsubname: 'pubsub', topic: 'orders' }] }],
 });
 const streams = useRedisStreams(env);
+const faults = useRedisFaults(env);
 
 const CARD = '4242 4242 4242 4242';
 const orderOf = (orderId: string) => ({ orderId, customer: 'ada', total: 42, card: CARD });
@@ -152,4 +154,30 @@ describe('order-outbox', () => {
         'Subscribers now act on an order that does not exist.',
     );
   });
+
+  // Last: the outbox parks its message on the internal topic before the transaction, and the one of
+  // a transaction that failed is never acknowledged there, so the broker never settles after it.
+  test('an order the state store refuses is answered with an error and never announced', async () => {
+    const order = orderOf('oo-refused');
+    const answer = await faults().during('state writes', () => postJson(`${env().app(SERVICE).appUrl}/orders`, order));
+    must(answer.status >= 400, messages.refusedButAccepted(order.orderId, answer.status));
+    const value = await saved(order.orderId);
+    must(value === undefined, messages.refusedButSaved(order.orderId, value));
+    // The outbox publishes a transaction's order about a second after it: 3 s for one that should
+    // never come, since the transaction wrote nothing.
+    const announced = await env().probe('shipping').waitUntil(() => delivered(order.orderId) !== undefined, 3000);
+    must(!announced, messages.refusedButAnnounced(order.orderId, delivered(order.orderId)?.data));
+  });
 });
+
+const messages = {
+  refusedButAccepted: (orderId: string, status: number) =>
+    `While Redis refused every state write (the check's fault: daprd answers the transaction with an error), ` +
+    `POST /orders with order ${orderId} answered ${status}: the caller was told the order was placed, although its state write was refused. ` +
+    "order-service's log says what happened to the transaction.",
+  refusedButSaved: (orderId: string, value: unknown) =>
+    `The check made Redis refuse every state write, yet statestore holds ${JSON.stringify(value)} under ${orderId}: the check could not inject its failure.`,
+  refusedButAnnounced: (orderId: string, data: unknown) =>
+    `POST /orders with order ${orderId} answered an error while Redis refused every state write, yet ${JSON.stringify(data)} arrived on \`orders\`: ` +
+    'subscribers act on an order that was not saved.',
+};
