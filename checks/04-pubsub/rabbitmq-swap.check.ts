@@ -1,7 +1,9 @@
 // Grades exercises/04-pubsub/rabbitmq-swap: the same subscriber, unchanged, receives orders through
 // RabbitMQ once resources/pubsub.yaml says pubsub.rabbitmq. The broker is the machine's own RabbitMQ,
 // shared by every run: this run publishes to a topic of its own (the subscriber reads ORDERS_TOPIC),
-// so its queue and exchange are new and nothing from another run can reach it.
+// so its queue and exchange are new and nothing from another run can reach it. A second subscriber of
+// the check's own (order-auditor) reads the same topic through the same component: each app-id has a
+// queue of its own, so each gets every order.
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'vitest';
 import { useExercise } from '../lib/exercise.js';
@@ -12,9 +14,14 @@ import { useRabbitMQ } from '../lib/rabbitmq.js';
 const topic = `orders-${randomUUID().slice(0, 8)}`;
 
 useRabbitMQ();
+const AUDITOR = 'order-auditor';
 const env = useExercise({
-  // A sidecar with no app: the check publishes through it, as another service would.
-  probes: [{ appId: 'order-source' }],
+  probes: [
+    // A sidecar with no app: the check publishes through it, as another service would.
+    { appId: 'order-source' },
+    // Another service subscribed to the same topic through the same component file.
+    { appId: AUDITOR, probe: [{ pubsubname: 'pubsub', topic }] },
+  ],
   env: { ORDERS_TOPIC: topic },
 });
 
@@ -25,7 +32,8 @@ let rabbit = false;
 
 /**
  * True when `url` names the task's RabbitMQ: amqp, localhost or 127.0.0.1, port 5672, user and
- * password guest (or none given: guest is the AMQP client's default), the default vhost.
+ * password guest (or none given: guest is the AMQP client's default), the default vhost (no path,
+ * `/`, or `/` written out URL-encoded as `/%2f`).
  */
 function isTheTasksBroker(url: string): boolean {
   let u: URL;
@@ -40,9 +48,21 @@ function isTheTasksBroker(url: string): boolean {
     ['localhost', '127.0.0.1'].includes(u.hostname) &&
     ['', '5672'].includes(u.port) &&
     credentials &&
-    ['', '/'].includes(u.pathname)
+    ['', '/'].includes(vhostOf(u))
   );
 }
+
+/** The vhost an AMQP URL names: its path without the leading `/`, URL-decoded ('' when none). */
+function vhostOf(u: URL): string {
+  try {
+    return decodeURIComponent(u.pathname.slice(1));
+  } catch {
+    return u.pathname;
+  }
+}
+
+const ids = (list: { orderId?: string }[] | undefined) => (list ?? []).map((o) => o.orderId);
+const auditorGot = () => env().probe(AUDITOR).on(topic).map((d) => (d.data as { orderId?: string } | null)?.orderId);
 
 describe('rabbitmq-swap', () => {
   test(IS_RABBITMQ, async () => {
@@ -66,14 +86,26 @@ describe('rabbitmq-swap', () => {
 
   test('orders published to pubsub reach the subscriber, each once', async () => {
     for (const order of orders) await env().publish('order-source', 'pubsub', topic, order);
-    const ids = (list: { orderId?: string }[] | undefined) => (list ?? []).map((o) => o.orderId);
     const received = await eventually(
       () => getJson<{ orderId?: string }[]>(`${env().app('order-subscriber').appUrl}/received`),
       (list) => orders.every((o) => ids(list).includes(o.orderId)),
-      (list) => messages.missed(ids(list)),
+      (list) => messages.missed(ids(list), auditorGot()),
       10_000,
     );
     must(received.length === orders.length, messages.duplicates(ids(received)));
+  });
+
+  test('a second app subscribed to the topic gets every order too', async () => {
+    const everyOrder = () => orders.every((o) => auditorGot().includes(o.orderId));
+    const all = await env().probe(AUDITOR).waitUntil(everyOrder, 5000);
+    if (all) return;
+    let subscriber: (string | undefined)[] = [];
+    try {
+      subscriber = ids(await getJson<{ orderId?: string }[]>(`${env().app('order-subscriber').appUrl}/received`));
+    } catch {
+      // said as "nothing" below
+    }
+    must(all, messages.auditorMissed(auditorGot(), subscriber));
   });
 });
 
@@ -92,9 +124,16 @@ const messages = {
     `The connectionString is \`${url}\`, not the task's RabbitMQ (localhost, port 5672, user and password guest). Look at each part of the URL.`,
   deprecatedHost:
     `${FILE} still has a \`host\` entry beside connectionString. RabbitMQ's component reads connectionString; \`host\` is its deprecated name.`,
-  missed: (got: (string | undefined)[]) =>
+  missed: (got: (string | undefined)[], auditor: (string | undefined)[]) =>
     `The subscriber received ${JSON.stringify(got)} of the orders ${JSON.stringify(orders.map((o) => o.orderId))} published to ` +
-    `\`${topic}\` (GET /received).`,
+    `\`${topic}\` (GET /received)` +
+    (auditor.some((id) => !got.includes(id))
+      ? `; ${AUDITOR}, a second app-id subscribed to the same topic through the same component, received ${JSON.stringify(auditor)}.`
+      : '.'),
   duplicates: (got: (string | undefined)[]) =>
     `The subscriber received ${got.length} orders for the ${orders.length} published: ${JSON.stringify(got)}. Each should arrive once.`,
+  auditorMissed: (auditor: (string | undefined)[], subscriber: (string | undefined)[]) =>
+    `${AUDITOR}, a second app-id subscribed to \`${topic}\` through the same component, received ${JSON.stringify(auditor)} of the ` +
+    `orders ${JSON.stringify(orders.map((o) => o.orderId))} within 5 s; order-subscriber received ${JSON.stringify(subscriber)}. ` +
+    'Each subscribing app-id should get every order: look at which RabbitMQ queue each sidecar reads from.',
 };
