@@ -33,6 +33,7 @@ const RETRIES_EXPECTATION = 'a failing event is tried 3 times: once, then 2 retr
 /** The handler answered RETRY for a failed send: later expectations can rely on it. */
 let answersRetry = false;
 const DLQ_EXPECTATION = 'after the last retry the event is in notifications-dlq';
+const MALFORMED_EXPECTATION = 'a malformed event is dropped at once (DROP), not retried';
 
 const api = <T>(path: string) => getJson<T>(`${env().app('notifier').appUrl}${path}`);
 /** Publishes an event as another service would: its type, and its id as the CloudEvent id too. */
@@ -260,6 +261,25 @@ describe('notifications', () => {
     must(got.length === 0, `The unrouted account.deleted event was also sent on ${list(got)}; the default route sends nothing.`);
   });
 
+  test('an event with no channel to send on is answered SUCCESS, not dropped', async () => {
+    await mustSubscribe(TOPIC);
+    // Events of the tests above that were handled as asked without any send.
+    const cases = [
+      { id: 'evt-optout-welcome', what: 'A user.registered event whose user opted out of its only channel (email)' },
+      { id: 'evt-optout-shipment', what: 'A shipment.delayed event whose user opted out of its only channel (push)' },
+      { id: 'evt-unrouted', what: 'An account.deleted event, which no rule matches' },
+    ];
+    const ds = await answered(cases.map((c) => c.id), 'Events with no channel to send on');
+    const wrong = cases.filter((c) => deliveriesOf(ds, c.id)[0]?.answer !== 'SUCCESS');
+    must(
+      wrong.length === 0,
+      wrong
+        .map((c) => `${c.what} was answered ${deliveriesOf(ds, c.id)[0]?.answer} on route \`${deliveriesOf(ds, c.id)[0]?.route}\`.`)
+        .join(' ') +
+        ` Only SUCCESS tells daprd the event was handled: after a DROP it goes to \`${DLQ}\`, and into GET /dead-letters, as an event that failed.`,
+    );
+  });
+
   test(RETRY_EXPECTATION, async () => {
     await mustSubscribe(TOPIC);
     await publish('payment.failed', 'evt-sms-down', { id: 'evt-sms-down', userId: 'ada', failSms: true });
@@ -368,7 +388,7 @@ describe('notifications', () => {
     }
   });
 
-  test('a malformed event is dropped at once (DROP), not retried', async () => {
+  test(MALFORMED_EXPECTATION, async () => {
     const { deadLetterTopic } = await mustSubscribe(TOPIC);
     const cases = [
       { id: 'evt-malformed', data: { id: 'evt-malformed', note: 'this event has no userId' } as unknown, what: 'An order.confirmed event without a userId' },
@@ -401,5 +421,36 @@ describe('notifications', () => {
         `${c.what} was dropped but did not reach \`${DLQ}\`, though the subscription has it as deadLetterTopic: daprd should forward a DROP there at once.`,
       );
     }
+  });
+
+  test('the dead-letter consumer records the malformed events too', async () => {
+    const cases = [
+      { id: 'evt-malformed', mark: 'evt-malformed', what: 'the order.confirmed event without a userId' },
+      { id: 'evt-not-json', mark: 'not JSON at all', what: 'the order.confirmed event whose data is not JSON' },
+    ];
+    requires(
+      cases.every((c) => deadLettered(c.id)),
+      MALFORMED_EXPECTATION,
+      `The malformed events did not both reach \`${DLQ}\`, so whether the dead-letter consumer records them cannot be checked.`,
+    );
+    await mustSubscribe(DLQ);
+    const has = (events: Stored[], mark: string) => events.some((e) => JSON.stringify(e.data ?? null).includes(mark));
+    const events = await eventually(
+      () => api<Stored[]>('/dead-letters'),
+      (events) => cases.every((c) => has(events, c.mark)),
+      () => '',
+      3000,
+    ).catch(() => api<Stored[]>('/dead-letters'));
+    const missing = cases.filter((c) => !has(events, c.mark));
+    if (missing.length === 0) return;
+    const ds = await api<DeliveryRecord[]>('/deliveries');
+    const dlqAnswers = (id: string) =>
+      ds.filter((d) => d.topic === DLQ && d.cloudEventId === id).map((d) => d.answer ?? 'nothing yet').join(', ') || 'no delivery';
+    must(
+      false,
+      `${missing.map((c, i) => `${i === 0 ? c.what[0]!.toUpperCase() + c.what.slice(1) : c.what} (${c.id})`).join(' and ')} reached \`${DLQ}\` ` +
+        `but ${missing.length > 1 ? 'are' : 'is'} not in GET /dead-letters within 3 s. ` +
+        `The dead-letter consumer answered ${missing.map((c) => `${c.id}: ${dlqAnswers(c.id)}`).join('; ')} (GET /deliveries).`,
+    );
   });
 });
