@@ -5,6 +5,7 @@ import { useExercise } from '../lib/exercise.js';
 import { must, postJson, requires } from '../lib/expect.js';
 import { publishGate } from '../lib/publish-gate.js';
 import { apiCalls, describeApiCalls } from '../lib/sidecar-api-calls.js';
+import { isJsonContentType } from '../lib/content-type.js';
 
 // checkout-sandbox's bulk publishes wait at a gate before its sidecar while the check posts two
 // batches at once, until both are in flight: both batches have started before either is answered,
@@ -112,7 +113,7 @@ describe('bulk-publish', () => {
     requires(arrived, ARRIVED, messages.nothingArrived('their content'));
     for (const d of env().probe('order-watcher').on('orders')) {
       must(
-        d.event.datacontenttype === 'application/json' && typeof d.data === 'object' && !Array.isArray(d.data),
+        isJsonContentType(d.event.datacontenttype) && typeof d.data === 'object' && !Array.isArray(d.data),
         messages.notAnObject(String(d.event.datacontenttype), d.data),
       );
       const sent = batch.find((o) => o.orderId === (d.data as { orderId?: unknown }).orderId);
