@@ -49,7 +49,8 @@ describe('declarative-subscription', () => {
     const sub = await ordersSubscription('order-processor');
     must(sub, messages.notSubscribed(describeSubscriptions(await env().subscriptions('order-processor'))));
     const paths = ((sub.rules as { path?: string }[] | undefined) ?? []).map((r) => r.path);
-    must(paths.includes('/orders'), messages.wrongRoute(paths));
+    // daprd delivers to `/orders` whether the file says `/orders` or `orders`.
+    must(paths.some((p) => p?.replace(/^\/?/, '/') === '/orders'), messages.wrongRoute(paths));
   });
 
   test("no sidecar but order-processor's has a subscription to orders", async () => {
