@@ -3,7 +3,8 @@
 // several senders in two rooms, repeats a message through alice's sidecar the way a redelivery
 // looks, reads the rooms' streams and consumer groups in Redis, starts dave late with his
 // deliveries held and lets them in newest first (the worst order parallel workers can produce),
-// and last makes the run's Redis refuse a publish, then accept them again for the next message.
+// and last makes the run's Redis refuse a publish, then accept them again for the next message,
+// which must be numbered after the refused one (its seq read from the failed publish at the gate).
 // Two of alice's messages are sent at once, in the same millisecond (her clock stopped, a switch of
 // chat-api.ts), their publishes held at a gate before her sidecar until both are in flight
 // (publish-gate.ts), and bob's deliveries of them held until both reach him, then let in newest first.
@@ -15,6 +16,7 @@ import { startLater } from '../lib/late-app.js';
 import { describeSubscriptions } from '../lib/metadata.js';
 import { publishGate } from '../lib/publish-gate.js';
 import { useRedisStreams, type StreamEvent } from '../lib/redis-streams.js';
+import { isJsonContentType } from '../lib/content-type.js';
 // The message contract, as the starter states it (a type only: nothing of the exercise is run here).
 import type { ChatMessage } from '../../exercises/04-pubsub/chat/chat.js';
 
@@ -258,17 +260,29 @@ function daveJoins(): Promise<void> {
   return daveJoined;
 }
 
+interface Refusal {
+  /** POST /send's answer. */
+  status: number;
+  text: string;
+  /** The seq of the message alice's app handed her sidecar to publish (seen at the gate), if it did. */
+  seq: number | undefined;
+}
+
 /**
  * alice's message to general while the run's Redis refuses XADD (an ACL: the failure input), so her
  * sidecar's publish fails; made once, by the first expectation that needs it. Redis accepts
- * publishes again before it resolves. Its POST /send's answer.
+ * publishes again before it resolves. Its POST /send's answer, and the seq of the publish that failed.
  */
-let refusal: Promise<{ status: number; text: string }> | undefined;
-function refusedSend(): Promise<{ status: number; text: string }> {
+let refusal: Promise<Refusal> | undefined;
+function refusedSend(): Promise<Refusal> {
   refusal ??= (async () => {
     const restore = await refuseCommands(env(), ['xadd']);
     try {
-      return await postJson(`${env().app('alice').appUrl}/send`, { room: 'general', text: 'this one is refused' });
+      const from = gate.publishes().length;
+      const answer = await postJson(`${env().app('alice').appUrl}/send`, { room: 'general', text: 'this one is refused' });
+      const refused = gate.publishes().slice(from).find((p) => p.status >= 400 && p.path.split('?')[0]!.endsWith('/general'));
+      const seq = Number((refused?.body as Partial<ChatMessage> | null | undefined)?.seq);
+      return { ...answer, seq: Number.isInteger(seq) ? seq : undefined };
     } finally {
       await restore();
     }
@@ -323,7 +337,7 @@ describe('chat', () => {
     const entry = entryOf(await broker().events('general'), hello.id);
     requires(entry, FIRST, `alice's message (id ${hello.id}) is not on the \`general\` stream in Redis.`);
     must(
-      entry.event.datacontenttype === 'application/json' && typeof entry.data === 'object',
+      isJsonContentType(entry.event.datacontenttype) && typeof entry.data === 'object',
       `alice's message went to the broker as ${String(entry.event.datacontenttype)} (a ${typeof entry.data}), not as a JSON object.`,
     );
     const received = (await shown('bob', 'general')).find((m) => m.id === hello!.id);
@@ -495,9 +509,19 @@ describe('chat', () => {
     const refused = await refusedSend();
     const before = sentBy('alice', 'general').at(-1);
     const next = await send('alice', 'general', 'sent after the refused one');
+    const refusedSeq = refused.seq === undefined ? '' : ` (seq ${refused.seq}, as alice's app handed it to her sidecar)`;
     const what =
-      `alice sent ${describeMessage(next)} to general once Redis accepted publishes again. Her message to general before it was ` +
+      `alice sent ${describeMessage(next)} to general once Redis accepted publishes again. Her message to general before it${refusedSeq} was ` +
       `refused by Redis (her POST /send answered ${refused.status}), and the one before that is ${before ? describeMessage(before) : 'none'}`;
+    // The refused message used up its seq (the task): the next one gets the number after it. Known
+    // from the failed publish itself; if alice's app made none, it is the one after `before`.
+    const usedUp = refused.seq ?? (before ? before.seq + 1 : undefined);
+    must(
+      usedUp === undefined || next.seq === usedUp + 1,
+      `${what}. It is numbered ${next.seq}${next.seq === usedUp ? ", the refused message's number again" : ''}, not ${usedUp! + 1}: ` +
+        "a refused message's seq is used up (it never arrives anywhere), and the next one to the room is numbered after it. " +
+        'Look at what send() does with its count when a publish fails.',
+    );
     must(entryOf(await broker().events('general'), next.id), `${what}, but it is not on the \`general\` stream in Redis.`);
     for (const user of MEMBERS.general) {
       await handledEverything(user, 'general');

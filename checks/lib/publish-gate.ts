@@ -13,6 +13,9 @@
 //   const gate = publishGate('alice');
 //   const env = useExercise({ beforeStart: gate.install });
 //   const answers = await gate.together(2, () => Promise.all([post(a), post(b)]), bySeq);
+//
+// `gate.publishes()` lists every publish that passed the gate (held or not) with the sidecar's
+// answer: what the app handed its sidecar, also when the broker refused it.
 import http from 'node:http';
 import type net from 'node:net';
 import { afterAll } from 'vitest';
@@ -35,6 +38,16 @@ interface Held {
   res: http.ServerResponse;
 }
 
+/** A publish the app made through the gate, and the status its sidecar answered it with. */
+export interface GatePublish {
+  /** The request path, e.g. `/v1.0/publish/pubsub/general`. */
+  path: string;
+  /** The request body, parsed as JSON (the raw text when it is not JSON). */
+  body: unknown;
+  /** The sidecar's HTTP status; 0 when the sidecar could not be reached. */
+  status: number;
+}
+
 export interface PublishGate {
   /** For `useExercise({ beforeStart })`: points the app's DAPR_HTTP_PORT at the gate. */
   install(spec: EnvironmentSpec): Promise<void>;
@@ -44,6 +57,8 @@ export interface PublishGate {
    * publish's JSON body (a body that is not JSON ranks as it arrived); resolves with `act`'s result.
    */
   together<T>(count: number, act: () => Promise<T>, rank: (body: unknown) => number): Promise<T>;
+  /** Every publish (of the kind the gate holds) that has passed the gate and been answered, in the order answered. */
+  publishes(): readonly GatePublish[];
 }
 
 export interface PublishGateOptions {
@@ -56,13 +71,28 @@ export function publishGate(appId: string, options: PublishGateOptions = {}): Pu
   let target: number | undefined;
   let holding: { count: number; held: Held[]; changed: () => void } | undefined;
   const sockets = new Set<net.Socket>();
+  const passed: GatePublish[] = [];
+  const isPublish = (req: http.IncomingMessage) => req.method === 'POST' && (req.url?.startsWith(heldPath) ?? false);
+  const record = ({ req, body }: Held, status: number) => {
+    if (!isPublish(req)) return;
+    const text = body.toString('utf8');
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: kept as text
+    }
+    passed.push({ path: req.url!, body: parsed, status });
+  };
 
   /** Forwards one request to the sidecar and its answer back; resolves once the answer is sent. */
-  const forward = ({ req, body, res }: Held) =>
+  const forward = (held: Held) =>
     new Promise<void>((resolve) => {
+      const { req, body, res } = held;
       const upstream = http.request(
         { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers },
         (answer) => {
+          record(held, answer.statusCode ?? 502);
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
           res.on('close', () => resolve());
@@ -71,6 +101,7 @@ export function publishGate(appId: string, options: PublishGateOptions = {}): Pu
       // The sidecar is not listening (yet, or any more): the app sees what it would see without the
       // gate, a connection that fails, and tries again as it would.
       upstream.on('error', () => {
+        record(held, 0);
         res.socket?.destroy();
         resolve();
       });
@@ -81,7 +112,7 @@ export function publishGate(appId: string, options: PublishGateOptions = {}): Pu
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const request = { req, body: Buffer.concat(chunks), res };
-    if (holding && req.method === 'POST' && req.url?.startsWith(heldPath)) {
+    if (holding && isPublish(req)) {
       holding.held.push(request);
       holding.changed();
       return;
@@ -140,6 +171,10 @@ export function publishGate(appId: string, options: PublishGateOptions = {}): Pu
         .sort((a, b) => a.rank - b.rank);
       for (const { held } of ordered) await forward(held);
       return result;
+    },
+
+    publishes() {
+      return passed;
     },
   };
 }
