@@ -4,7 +4,9 @@
 //
 // Several orders, two subscribing apps (the exercise's subscriber and the check's own order-audit):
 // with a shared consumer group each order reaches only one of them, so at least one of the two
-// misses some, whichever wins each read. The broker says why (its consumer groups).
+// misses some, whichever wins each read. The broker says why (its consumer groups), and shows
+// that each app reads in the group of its own app-id, not in one named otherwise (`{uuid}`: a new
+// group at every sidecar start, which also hands every app its copy).
 import { describe, test } from 'vitest';
 import { useExercise } from '../lib/exercise.js';
 import { failWithCause, getJson, must, postJson, requires } from '../lib/expect.js';
@@ -103,6 +105,21 @@ describe('redis-component', () => {
     await mustNotShareAGroup(got);
     must(false, messages.auditMissed(short.join(' and ')));
   });
+
+  test('each subscribing app reads orders in the consumer group of its app-id', async () => {
+    // A group of another name (one per sidecar start, say) hands every app its copy just as well,
+    // in this run; the broker's consumer groups show it: a restarted app would find no group of its
+    // own and read the stream again from its start, and two instances of one app would not share.
+    requires(listed, LISTED, messages.cannotPublish);
+    const got = await deliverAll().catch(() => undefined);
+    requires(got && published, PUBLISHED, messages.notPublished);
+    await mustNotShareAGroup(got);
+    const groups = (await streams().groups('orders')).map((g) => g.name).sort();
+    must(
+      groups.length === SUBSCRIBERS.length && SUBSCRIBERS.every((app) => groups.includes(app)),
+      messages.groupsNotAppIds(groups),
+    );
+  });
 });
 
 const messages = {
@@ -127,6 +144,11 @@ const messages = {
     `Look at what decides the consumer group in ${FILE}.`,
   subscriberMissed: (missing: string[], got: unknown[]) =>
     `The subscriber never received ${missing.join(', ')} (GET /received: ${JSON.stringify(got)}), although the publisher published them.`,
+  groupsNotAppIds: (groups: string[]) =>
+    `The consumer groups on \`orders\` are ${groups.map((g) => `\`${g}\``).join(', ') || 'none'} (the broker's XINFO GROUPS), ` +
+    `but the subscribing apps are ${SUBSCRIBERS.map((app) => `\`${app}\``).join(' and ')}. A group is created at the start of the stream ` +
+    'the first time a sidecar reads in it: a restarted app that does not find its group again receives every order ever published once more, ' +
+    `and two instances of one app that are not in one group each get every order. Look at what decides the consumer group in ${FILE}.`,
   auditMissed: (apps: string) =>
     `${apps} did not get a copy of every order, although each subscribes to \`orders\` in a consumer group of its own.`,
 };
