@@ -1,6 +1,6 @@
 // Grades exercises/04-pubsub/subscribe-save-state: order-processor subscribes to `orders` before it
 // starts, keeps the latest version of each order in `statestore` under its orderId (the order
-// itself, whichever fields a later version changes), answers SUCCESS after a save that worked, and
+// itself, whichever fields a later version changes or drops), answers SUCCESS after a save that worked, and
 // RETRY when a save fails, so that the order is delivered again instead of lost.
 //
 // Two failures are forced, every run: order-processor reaches its sidecar only after the sidecar has
@@ -32,14 +32,16 @@ const SAVES = 'each published order is saved in statestore under its orderId';
 const ACKNOWLEDGED = 'a saved order is acknowledged as a success, not delivered again';
 const OVERWRITES = 'each later event for the same order overwrites the saved order';
 
-type Order = { orderId: string; customer: string; total: number; status: string };
+type Order = { orderId: string; customer: string; total: number; status: string; note?: string };
 const orders: Order[] = [
   { orderId: 'sss-1', customer: 'ada', total: 42.5, status: 'placed' },
   { orderId: 'sss-2', customer: 'bob', total: 7, status: 'placed' },
 ];
-// Later versions of the first order: a corrected total (the status unchanged), then shipped.
-const corrected: Order = { ...orders[0]!, total: 45 };
-const shipped: Order = { ...corrected, status: 'shipped' };
+// Later versions of the first order: a corrected total with a note about it (the status
+// unchanged), then shipped, without the note: the store must hold that version as it is, not
+// merged into the saved one.
+const corrected: Order = { ...orders[0]!, total: 45, note: 'total corrected: the ribbon was left out' };
+const shipped: Order = { orderId: corrected.orderId, customer: corrected.customer, total: corrected.total, status: 'shipped' };
 const refused: Order = { orderId: 'sss-3', customer: 'cy', total: 3, status: 'placed' };
 
 // State written through the learner's sidecar, read back through the same sidecar (state.redis
@@ -172,8 +174,8 @@ describe('subscribe-save-state', () => {
     // to ten workers at once, so two events for one key published back to back may be saved in
     // either order.
     for (const [version, what] of [
-      [corrected, `with total ${corrected.total} (status still \`${corrected.status}\`)`],
-      [shipped, `with status \`${shipped.status}\``],
+      [corrected, `with total ${corrected.total} and a \`note\` (status still \`${corrected.status}\`)`],
+      [shipped, `with status \`${shipped.status}\` and no \`note\``],
     ] as const) {
       await env().publish('checkout', 'pubsub', 'orders', version);
       await eventually(
@@ -252,9 +254,18 @@ const messages = {
       (extra.length ? `: it has ${extra.map((k) => `\`${k}\``).join(', ')}, which the published order does not.` : '.')
     );
   },
-  notOverwritten: (order: Order, what: string, last: unknown) =>
-    `The check published a later version of order ${order.orderId}, ${what}: ${JSON.stringify(order)}. ` +
-    `10 s later statestore still holds ${JSON.stringify(last ?? null)}.`,
+  notOverwritten: (order: Order, what: string, last: unknown) => {
+    const value = typeof last === 'object' && last !== null && !Array.isArray(last) ? (last as Record<string, unknown>) : undefined;
+    const extra = value ? Object.keys(value).filter((k) => !(k in order)) : [];
+    const rest = value && Object.entries(order).every(([k, v]) => value[k] === v);
+    return (
+      `The check published a later version of order ${order.orderId}, ${what}: ${JSON.stringify(order)}. ` +
+      `10 s later statestore still holds ${JSON.stringify(last ?? null)}` +
+      (rest && extra.length
+        ? `: this version's fields, and ${extra.map((k) => `\`${k}\``).join(', ')}, which this version does not have (an earlier one did).`
+        : '.')
+    );
+  },
   savedButNotSuccess: (expected: number, outcomes: Record<string, number>) =>
     `The ${expected} orders were saved and delivered once each, but order-processor's sidecar recorded its answers as ` +
     `${describeOutcomes(outcomes)} (its metric dapr_component_pubsub_ingress_count), not ${expected} success: ` +
