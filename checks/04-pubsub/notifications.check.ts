@@ -86,7 +86,8 @@ const ruleError = (what: string) =>
   failWithCause(
     CAUSES.ruleError,
     `${what} went straight to \`${DLQ}\` without reaching any of the notifier's routes: daprd could not pick a route. ` +
-      'A rule that reads a field the event does not have (`event.data.priority` on an event without priority) is an error, not false: ' +
+      'A rule that cannot be evaluated on an event (it reads a field the event does not have, such as `event.data.priority` on an event without priority, ' +
+      'or looks inside data that is not a JSON object) is an error, not false: ' +
       'the event then goes to the dead-letter topic. Look at the first rule in subscribeWithOptions.',
   );
 
