@@ -358,23 +358,26 @@ describe('notifications', () => {
   test('a send that fails once, on any channel, is sent on the retry', async () => {
     await mustSubscribe(TOPIC);
     // One channel at a time: fail-next fails the next send on that channel, whichever event it is for.
-    const cases: { channel: ChannelName; type: string; id: string }[] = [
+    // The last case goes through the high-priority route, so that its handler is held to it too.
+    const cases: { channel: ChannelName; type: string; id: string; urgent?: boolean }[] = [
       { channel: 'email', type: 'order.confirmed', id: 'evt-email-flaky' },
       { channel: 'sms', type: 'payment.failed', id: 'evt-sms-flaky' },
       { channel: 'push', type: 'shipment.delayed', id: 'evt-push-flaky' },
+      { channel: 'sms', type: 'shipment.delayed', id: 'evt-urgent-flaky', urgent: true },
     ];
-    for (const { channel, type, id } of cases) {
+    for (const { channel, type, id, urgent } of cases) {
       const armed = await postJson(`${env().app('notifier').appUrl}/channels/${channel}/fail-next`, { count: 1 });
       must(armed.status < 300, `POST /channels/${channel}/fail-next answered ${armed.status}: ${armed.text}`);
-      await publish(type, id, { id, userId: 'ada' });
-      const want = EXPECTED[type]!;
+      await publish(type, id, urgent ? { id, userId: 'ada', priority: 'high' } : { id, userId: 'ada' });
+      const want = urgent ? CHANNELS : EXPECTED[type]!;
+      const what = urgent ? `A high-priority ${type} event` : an(type).replace(/^a/, 'A');
       const sent = await sentOn(id, want);
       const got = channelsFor(sent, id);
       if (got.join() === want.join()) continue;
       const ds = await api<DeliveryRecord[]>('/deliveries');
       const mine = deliveriesOf(ds, id);
-      if (mine.length === 0 && deadLettered(id)) ruleError(an(type).replace(/^a/, 'A'));
-      await diagnose([{ id, type }], ds);
+      if (mine.length === 0 && deadLettered(id)) ruleError(what);
+      await diagnose([{ id, type, want }], ds);
       requires(answersRetry || mine[0]?.answer !== 'SUCCESS', RETRY_EXPECTATION, `The event whose ${channel} send failed was answered SUCCESS, so it was never tried again.`);
       requires(
         !(mine.length === 1 && mine[0]?.answer === 'RETRY'),
@@ -383,30 +386,43 @@ describe('notifications', () => {
       );
       must(
         false,
-        `${an(type).replace(/^a/, 'A')} whose first ${channel} send failed (POST /channels/${channel}/fail-next) went to ${list(got)}, expected ${list(want)}; ` +
-          `the notifier answered its deliveries: ${answers(ds, id)}.`,
+        `${what} whose first ${channel} send failed (POST /channels/${channel}/fail-next) went to ${list(got)}, expected ${list(want)}; ` +
+          `the notifier answered its deliveries: ${answers(ds, id)}` +
+          (mine.length === 1 && mine[0]?.answer === 'SUCCESS'
+            ? ` (on route \`${mine[0].route}\`). SUCCESS tells daprd the event was handled, so the failed send was never tried again.`
+            : '.'),
       );
     }
   });
 
   test(MALFORMED_EXPECTATION, async () => {
     const { deadLetterTopic } = await mustSubscribe(TOPIC);
+    // One of them matches the priority rule, so that the high-priority route's handler is held to it too.
     const cases = [
       { id: 'evt-malformed', data: { id: 'evt-malformed', note: 'this event has no userId' } as unknown, what: 'An order.confirmed event without a userId' },
+      {
+        id: 'evt-malformed-urgent',
+        data: { id: 'evt-malformed-urgent', priority: 'high', note: 'this event has no userId' } as unknown,
+        what: 'A high-priority order.confirmed event without a userId',
+      },
       { id: 'evt-not-json', data: 'not JSON at all', what: 'An order.confirmed event whose data is not JSON' },
     ];
     await Promise.all(cases.map((c) => publish('order.confirmed', c.id, c.data)));
     const ds = await answered(cases.map((c) => c.id), 'Malformed events');
-    await diagnose(cases.map((c) => ({ id: c.id, type: 'order.confirmed' })).filter((c) => c.id === 'evt-malformed'), ds);
+    await diagnose(cases.map((c) => ({ id: c.id, type: 'order.confirmed' })).filter((c) => c.id !== 'evt-not-json'), ds);
+    const sent = await api<ByChannel<SentRecord>>('/sent');
     for (const c of cases) {
       const [first] = deliveriesOf(ds, c.id);
       const why: Record<string, string> = {
         RETRY: 'No retry can fix a malformed event: retrying only delays it.',
         SUCCESS: 'SUCCESS acknowledges it and it is gone without a trace.',
       };
+      const on = channelsFor(sent, c.id);
       must(
         first?.answer === 'DROP',
-        `${c.what} was answered ${first?.answer}, not DROP. ${why[first?.answer ?? ''] ?? 'Any error status is retried.'}`,
+        `${c.what} was answered ${first?.answer} on route \`${first?.route}\`, not DROP` +
+          (on.length > 0 ? ` (it was sent on ${list(on)}, GET /sent)` : '') +
+          `. ${why[first?.answer ?? ''] ?? 'Any error status is retried.'}`,
       );
     }
     // With a dead-letter topic, daprd forwards a DROP there at once, and its arrival means daprd is
@@ -426,13 +442,14 @@ describe('notifications', () => {
 
   test('the dead-letter consumer records the malformed events too', async () => {
     const cases = [
-      { id: 'evt-malformed', mark: 'evt-malformed', what: 'the order.confirmed event without a userId' },
+      { id: 'evt-malformed', mark: '"evt-malformed"', what: 'the order.confirmed event without a userId' },
+      { id: 'evt-malformed-urgent', mark: '"evt-malformed-urgent"', what: 'the high-priority order.confirmed event without a userId' },
       { id: 'evt-not-json', mark: 'not JSON at all', what: 'the order.confirmed event whose data is not JSON' },
     ];
     requires(
       cases.every((c) => deadLettered(c.id)),
       MALFORMED_EXPECTATION,
-      `The malformed events did not both reach \`${DLQ}\`, so whether the dead-letter consumer records them cannot be checked.`,
+      `The malformed events did not all reach \`${DLQ}\`, so whether the dead-letter consumer records them cannot be checked.`,
     );
     await mustSubscribe(DLQ);
     const has = (events: Stored[], mark: string) => events.some((e) => JSON.stringify(e.data ?? null).includes(mark));
@@ -449,7 +466,10 @@ describe('notifications', () => {
       ds.filter((d) => d.topic === DLQ && d.cloudEventId === id).map((d) => d.answer ?? 'nothing yet').join(', ') || 'no delivery';
     must(
       false,
-      `${missing.map((c, i) => `${i === 0 ? c.what[0]!.toUpperCase() + c.what.slice(1) : c.what} (${c.id})`).join(' and ')} reached \`${DLQ}\` ` +
+      `${missing
+        .map((c, i) => `${i === 0 ? c.what[0]!.toUpperCase() + c.what.slice(1) : c.what} (${c.id})`)
+        .join(', ')
+        .replace(/, ([^,]*)$/, ' and $1')} reached \`${DLQ}\` ` +
         `but ${missing.length > 1 ? 'are' : 'is'} not in GET /dead-letters within 3 s. ` +
         `The dead-letter consumer answered ${missing.map((c) => `${c.id}: ${dlqAnswers(c.id)}`).join('; ')} (GET /deliveries).`,
     );
