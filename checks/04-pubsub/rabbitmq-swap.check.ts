@@ -3,13 +3,14 @@
 // shared by every run: this run publishes to a topic of its own (the subscriber reads ORDERS_TOPIC),
 // so its queue and exchange are new and nothing from another run can reach it. A second subscriber of
 // the check's own (order-auditor) reads the same topic through the same component: each app-id has a
-// queue of its own, so each gets every order.
+// queue of its own, so each gets every order. Last, the broker itself is asked (a passive declare,
+// which creates nothing) whether the queues are the task's `<app-id>-<topic>`.
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'vitest';
 import { useExercise } from '../lib/exercise.js';
 import { eventually, getJson, must, requires } from '../lib/expect.js';
 import { describeComponents } from '../lib/metadata.js';
-import { useRabbitMQ } from '../lib/rabbitmq.js';
+import { queueStates, useRabbitMQ, type QueueState } from '../lib/rabbitmq.js';
 
 const topic = `orders-${randomUUID().slice(0, 8)}`;
 
@@ -107,6 +108,14 @@ describe('rabbitmq-swap', () => {
     }
     must(all, messages.auditorMissed(auditorGot(), subscriber));
   });
+
+  test('each subscribing app-id reads from its own queue, <app-id>-<topic>', async () => {
+    requires(rabbit, IS_RABBITMQ, messages.notRabbitQueues);
+    // Each sidecar declared its queue when it subscribed, before the run was up: asking now finds it, whatever its name.
+    const names = ['order-subscriber', AUDITOR].map((appId) => `${appId}-${topic}`);
+    const states = await queueStates(names);
+    must(names.every((name) => states.get(name)), messages.noQueue(states));
+  });
 });
 
 const messages = {
@@ -132,6 +141,15 @@ const messages = {
       : '.'),
   duplicates: (got: (string | undefined)[]) =>
     `The subscriber received ${got.length} orders for the ${orders.length} published: ${JSON.stringify(got)}. Each should arrive once.`,
+  notRabbitQueues: 'The component is not RabbitMQ yet, so there are no RabbitMQ queues to look at.',
+  noQueue: (states: Map<string, QueueState | undefined>) =>
+    `RabbitMQ (asked with a passive declare, which creates nothing) has ${[...states]
+      .map(([name, state]) =>
+        state ? `a queue \`${name}\` (${state.consumers} consumer(s), ${state.messages} message(s) waiting)` : `no queue \`${name}\``,
+      )
+      .join(' and ')}, though both apps subscribed to \`${topic}\`. ` +
+    'The sidecars read the topic from queues named otherwise: two replicas of one app-id would then not share one queue, ' +
+    'and an app that restarts would not find its queue again. Look at what the component file makes of the queue names.',
   auditorMissed: (auditor: (string | undefined)[], subscriber: (string | undefined)[]) =>
     `${AUDITOR}, a second app-id subscribed to \`${topic}\` through the same component, received ${JSON.stringify(auditor)} of the ` +
     `orders ${JSON.stringify(orders.map((o) => o.orderId))} within 5 s; order-subscriber received ${JSON.stringify(subscriber)}. ` +

@@ -4,6 +4,7 @@
 // the check stops with an EnvironmentError that says what to start, before any sidecar fails to
 // load its component.
 import net from 'node:net';
+import amqp from 'amqplib';
 import { beforeAll } from 'vitest';
 import { EnvironmentError } from '../../src/harness/check-api.js';
 
@@ -38,4 +39,42 @@ export function useRabbitMQ(port = RABBITMQ_PORT): void {
         `or \`docker run -d -p ${port}:5672 rabbitmq:3\`. Then check again.`,
     );
   });
+}
+
+/** A queue as the broker reports it to a passive declare. */
+export interface QueueState {
+  messages: number;
+  consumers: number;
+}
+
+/**
+ * Asks the broker about each queue by name (user guest, vhost `/`), with a passive declare
+ * (amqplib's checkQueue): it creates nothing and changes nothing. Gives each name's message and
+ * consumer counts, or undefined when the broker has no such queue (it answers 404 NOT_FOUND and
+ * closes that channel, so each name gets a channel of its own).
+ */
+export async function queueStates(
+  names: string[],
+  { host = RABBITMQ_HOST, port = RABBITMQ_PORT, user = 'guest', password = 'guest', timeoutMs = 5000 } = {},
+): Promise<Map<string, QueueState | undefined>> {
+  const connection = await amqp.connect({ hostname: host, port, username: user, password, vhost: '/' }, { timeout: timeoutMs });
+  connection.on('error', () => {}); // a failure shows as the rejected call below
+  try {
+    const states = new Map<string, QueueState | undefined>();
+    for (const name of names) {
+      const channel = await connection.createChannel();
+      channel.on('error', () => {}); // the 404 closes the channel: expected, and answered below
+      try {
+        const { messageCount, consumerCount } = await channel.checkQueue(name);
+        states.set(name, { messages: messageCount, consumers: consumerCount });
+        await channel.close();
+      } catch (error) {
+        if ((error as { code?: number }).code !== 404) throw error;
+        states.set(name, undefined);
+      }
+    }
+    return states;
+  } finally {
+    await connection.close().catch(() => {});
+  }
 }
