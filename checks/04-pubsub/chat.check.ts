@@ -519,8 +519,7 @@ describe('chat', () => {
     must(
       usedUp === undefined || next.seq === usedUp + 1,
       `${what}. It is numbered ${next.seq}${next.seq === usedUp ? ", the refused message's number again" : ''}, not ${usedUp! + 1}: ` +
-        "a refused message's seq is used up (it never arrives anywhere), and the next one to the room is numbered after it. " +
-        'Look at what send() does with its count when a publish fails.',
+        "a refused message's seq is used up (it never arrives anywhere), and the next one to the room is numbered after it.",
     );
     must(entryOf(await broker().events('general'), next.id), `${what}, but it is not on the \`general\` stream in Redis.`);
     for (const user of MEMBERS.general) {
