@@ -92,6 +92,25 @@ describe('checkAndReport', () => {
     expect(lines).toContain('0 passed, 1 failed');
   });
 
+  it('once the check has failed, runs a type check still going at low priority again at normal priority, and uses the first answer', async () => {
+    const { root, exercise, lines, write } = setup();
+    const problem = { file: 'greet.ts', line: 2, column: 3, code: 'TS2304', message: "Cannot find name 'nme'." };
+    const asked: string[] = [];
+    let lowAborted = false;
+    // The niced run gets no CPU on a busy machine; the one at normal priority answers at once.
+    const typeCheck = (_r: string, _e: unknown, _d: string, { signal, priority }: { signal?: AbortSignal; priority?: 'low' | 'normal' }) => {
+      asked.push(priority ?? 'low');
+      if (priority === 'normal') return Promise.resolve([problem]);
+      return new Promise<undefined>((resolve) => signal?.addEventListener('abort', () => ((lowAborted = true), resolve(undefined))));
+    };
+    const started = Date.now();
+    await checkAndReport({ root, exercise, dir: '/w', write, runCheck: fakeRunCheck(() => [fail('greets by name')]), typeCheck });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(asked).toEqual(['low', 'normal']);
+    expect(lowAborted).toBe(true);
+    expect(lines.join('\n')).toMatch(/the likely cause:\n {2}greet\.ts:2:3/);
+  });
+
   it('waits for the type check only when the learner\'s code failed', async () => {
     const { root, exercise, write } = setup();
     let aborted = 0;

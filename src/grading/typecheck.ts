@@ -45,18 +45,18 @@ export async function typeCheck(
   root: string,
   exercise: Exercise,
   dir: string,
-  { signal, timeoutMs = 20_000 }: { signal?: AbortSignal; timeoutMs?: number } = {},
+  { signal, timeoutMs = 20_000, priority = 'low' }: { signal?: AbortSignal; timeoutMs?: number; priority?: 'low' | 'normal' } = {},
 ): Promise<TypeProblem[] | undefined> {
   const files = exercise.files.filter((file) => /\.(ts|mts|cts)$/.test(file));
   const tsc = compilerPath();
   if (files.length === 0 || !tsc) return files.length === 0 ? [] : undefined;
   // In the workbook, so that `types: ["node"]` and the SDK resolve from its node_modules.
   const configDir = path.join(stateDir(root), 'typecheck');
-  const config = path.join(configDir, `${exercise.id}-${process.pid}-${Date.now()}.json`);
+  const config = path.join(configDir, `${exercise.id}-${priority}-${process.pid}-${Date.now()}.json`);
   try {
     mkdirSync(configDir, { recursive: true });
     writeFileSync(config, JSON.stringify({ compilerOptions: COMPILER_OPTIONS, files: files.map((f) => path.join(dir, f)) }));
-    const output = await run(tsc, ['-p', config, '--pretty', 'false'], { signal, timeoutMs });
+    const output = await run(tsc, ['-p', config, '--pretty', 'false'], { signal, timeoutMs, priority });
     return output === undefined ? undefined : parseProblems(output, dir, files);
   } catch {
     return undefined;
@@ -91,12 +91,16 @@ function compilerPath(): string | undefined {
 
 /**
  * The compiler's output (it exits 1 when it finds problems, 2 for a bad config); undefined on
- * failure. It runs at the lowest CPU priority: the check's sidecars and services come first, the
- * compiler takes what they leave.
+ * failure. At low priority (beside a running check) it runs at the lowest CPU priority: the check's
+ * sidecars and services come first, the compiler takes what they leave.
  */
-function run(file: string, args: string[], { signal, timeoutMs }: { signal?: AbortSignal; timeoutMs: number }): Promise<string | undefined> {
+function run(
+  file: string,
+  args: string[],
+  { signal, timeoutMs, priority }: { signal?: AbortSignal; timeoutMs: number; priority: 'low' | 'normal' },
+): Promise<string | undefined> {
   // `nice` starts it niced with all of its threads (setpriority on a pid reaches one thread only).
-  const nice = findOnPath('nice');
+  const nice = priority === 'low' ? findOnPath('nice') : undefined;
   const [command, argv] = nice ? [nice, ['-n', '19', file, ...args]] : [file, args];
   return new Promise((resolve) => {
     execFile(command, argv, { signal, timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) => {
