@@ -149,9 +149,9 @@ const messages = {
       )
       .join(' and ')}, though both apps subscribed to \`${topic}\`. ` +
     'The sidecars read the topic from queues named otherwise: two replicas of one app-id would then not share one queue, ' +
-    'and an app that restarts would not find its queue again. Look at what the component file makes of the queue names.',
+    'and an app that restarts would not find its queue again.',
   auditorMissed: (auditor: (string | undefined)[], subscriber: (string | undefined)[]) =>
     `${AUDITOR}, a second app-id subscribed to \`${topic}\` through the same component, received ${JSON.stringify(auditor)} of the ` +
     `orders ${JSON.stringify(orders.map((o) => o.orderId))} within 5 s; order-subscriber received ${JSON.stringify(subscriber)}. ` +
-    'Each subscribing app-id should get every order: look at which RabbitMQ queue each sidecar reads from.',
+    'Each subscribing app-id should get every order.',
 };
