@@ -69,7 +69,8 @@ export function useExercise(options: UseExerciseOptions = {}): () => Environment
       if (excerpt.length > 0) context.task.meta.logExcerpt ??= excerpt;
       if (env.timeline.enabled) {
         await env.timeline.readBroker();
-        const events = env.timeline.between(testStarted, Date.now());
+        const about = (context.task.result.errors ?? []).flatMap((e) => (e as { about?: string[] }).about ?? []);
+        const events = env.timeline.between(testStarted, Date.now(), undefined, about);
         if (events.length > 0) context.task.meta.timeline ??= events;
       }
       // A process that died meanwhile explains the failure better than the expectation can. A

@@ -15,11 +15,24 @@ export class ExpectationFailed extends Error {
    * with the same rootCause are reported once, under the first.
    */
   rootCause?: string;
+  /**
+   * What the failure is about (order ids, event ids): the timeline under it then shows the
+   * messages that carry them, not merely the ones with the most trouble in its time.
+   */
+  about?: string[];
+}
+
+/** What a failure names, for the timeline drawn under it (see ExpectationFailed.about). */
+export interface FailureSubject {
+  about?: string[];
 }
 
 /** Fails the expectation with `message` unless `condition` holds. */
-export function must(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new ExpectationFailed(message);
+export function must(condition: unknown, message: string, subject: FailureSubject = {}): asserts condition {
+  if (condition) return;
+  const error = new ExpectationFailed(message);
+  if (subject.about?.length) error.about = subject.about;
+  throw error;
 }
 
 /**

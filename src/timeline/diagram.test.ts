@@ -83,6 +83,27 @@ describe('the terminal diagram', () => {
     expect(lines.join(' ')).toMatch(/the handler\s.*threw: Error: cannot charge/);
   });
 
+  test('five or more attempts that got the same answer, one after the other: the first, one row for those between, the last', () => {
+    const attempts: TimelineEvent[] = Array.from({ length: 18 }, (_, i) => ({
+      at: 1000 + i * 200,
+      kind: 'delivery',
+      app: 'shipping',
+      from: 'payment',
+      topic: 'payment.charged',
+      eventId: 'x',
+      attempt: i + 1,
+      answer: i < 17 ? { outcome: 'error', label: 'no answer', durationMs: 1 } : { outcome: 'success', label: 'SUCCESS', durationMs: 1 },
+    }));
+    const lines = plain(timelineLines(attempts, 80)).slice(1);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^\s+0ms .* A payment\.charged #1 no answer$/);
+    expect(lines[1]).toMatch(/^\s+3\.00s .* A payment\.charged #2–#16 no answer, each time$/);
+    expect(lines[2]).toMatch(/^\s+3\.20s .* A payment\.charged #17 no answer$/);
+    expect(lines[3]).toMatch(/^\s+3\.40s .* A payment\.charged #18 SUCCESS$/);
+    // Four alike (a retry policy's few attempts) are each drawn.
+    expect(plain(timelineLines(attempts.slice(13), 80)).slice(1)).toHaveLength(5);
+  });
+
   test('one line per event for course run', () => {
     const lines = run.filter((e) => e.kind !== 'broker').map((e) => stripVTControlCharacters(eventLine(e)));
     expect(lines[0]).toBe('checkout ● publish orders {"orderId":"dl-good","amount":25} id ev-good');
@@ -107,6 +128,23 @@ describe('the events that explain a failure', () => {
 
   test('a window with nothing in it explains nothing', () => {
     expect(explain(run, 5000, 6000)).toEqual([]);
+  });
+
+  test('about what the failure names: the messages that carry it, though another had more trouble', () => {
+    expect(new Set(explain(run, 0, 5000, 14, ['dl-good']).map((e) => e.eventId))).toEqual(new Set(['ev-good']));
+    expect(new Set(explain(run, 0, 5000, 14, ['ev-good']).map((e) => e.eventId))).toEqual(new Set(['ev-good']));
+    // A value only part of a field does not count, and naming nothing found falls back to the trouble.
+    expect(new Set(explain(run, 0, 5000, 8, ['dl']).map((e) => e.eventId))).toEqual(new Set(['ev-bad']));
+  });
+
+  test('about several things: the first named first, each story from the window on after the publish that began it', () => {
+    // Both stories fit in 14 events; in 8, only the first named does, though it had less trouble.
+    expect(new Set(explain(run, 0, 5000, 8, ['dl-good', 'dl-bad']).map((e) => e.eventId))).toEqual(new Set(['ev-good']));
+    expect(new Set(explain(run, 0, 5000, 8, ['dl-bad', 'dl-good']).map((e) => e.eventId))).toEqual(new Set(['ev-bad']));
+    // From 2100 on: the publish at 2000, then only the last attempt, the dead letter and the broker's state.
+    const late = explain(run, 2100, 5000, 14, ['dl-bad']);
+    expect(late[0]).toMatchObject({ kind: 'publish', at: 2000 });
+    expect(late.filter((e) => e.kind === 'delivery').map((e) => e.at)).toEqual([2110, 2120]);
   });
 
   test('log lines the diagram says are left out beside it; the apps own lines stay', () => {

@@ -80,8 +80,11 @@ export function logLinesBeside(logExcerpt: string[], events: TimelineEvent[]): s
   return logExcerpt.filter((line) => !SAID_BY_DIAGRAM.some((p) => p.test(line)) && !(threw && SDK_THREW.test(line)));
 }
 
+/** A row of the diagram: an event, or the last of a run of attempts that got the same answer. */
+type Row = TimelineEvent & { sinceAttempt?: number };
+
 /** Events as rows: broker state folded into one row per event, state calls and start-up left out. */
-function rowsOf(events: TimelineEvent[]): TimelineEvent[] {
+function rowsOf(events: TimelineEvent[]): Row[] {
   const rows: TimelineEvent[] = [];
   const held = new Map<string, TimelineEvent[]>();
   for (const e of events) {
@@ -98,7 +101,27 @@ function rowsOf(events: TimelineEvent[]): TimelineEvent[] {
     const open = group.filter((e) => e.state !== 'acked');
     if (open.length) rows.push(...open);
   }
-  return rows.sort((a, b) => a.at - b.at);
+  return foldRepeats(rows.sort((a, b) => a.at - b.at));
+}
+
+/**
+ * Five or more attempts of one message to one app that got the same answer, one after the other
+ * (a delivery retried 18 times to an app that is down): the first, one row for those between, at
+ * the time of the last of them, and the last. Fewer are each drawn (a retry policy's few attempts).
+ */
+function foldRepeats(rows: TimelineEvent[]): Row[] {
+  const folded: Row[] = [];
+  const same = (a: TimelineEvent, b: TimelineEvent) =>
+    a.kind === 'delivery' && b.kind === 'delivery' && a.eventId === b.eventId && a.app === b.app && a.from === b.from &&
+    a.topic === b.topic && a.answer?.label === b.answer?.label && !a.answer?.threw && !b.answer?.threw;
+  for (let i = 0; i < rows.length; ) {
+    let end = i + 1;
+    while (end < rows.length && same(rows[i]!, rows[end]!)) end++;
+    if (end - i >= 5) folded.push(rows[i]!, { ...rows[end - 2]!, sinceAttempt: rows[i + 1]!.attempt }, rows[end - 1]!);
+    else folded.push(...rows.slice(i, end));
+    i = end;
+  }
+  return folded;
 }
 
 function lanesOf(rows: TimelineEvent[]): string[] {
@@ -150,7 +173,7 @@ function drawRow(cells: string[], row: TimelineEvent, center: (lane: string) => 
   }
 }
 
-function labelOf(row: TimelineEvent): Segment[] {
+function labelOf(row: Row): Segment[] {
   switch (row.kind) {
     case 'publish': {
       const failed = row.status !== undefined && row.status >= 300;
@@ -165,8 +188,8 @@ function labelOf(row: TimelineEvent): Segment[] {
       const answer = row.answer;
       const paint = answer?.outcome === 'success' ? color.green : answer?.outcome === 'retry' ? color.yellow : color.red;
       return [
-        { text: `${row.topic ?? '?'} #${row.attempt ?? '?'} ` },
-        { text: answer?.label ?? 'no answer', paint },
+        { text: `${row.topic ?? '?'} #${row.sinceAttempt !== undefined ? `${row.sinceAttempt}–#` : ''}${row.attempt ?? '?'} ` },
+        { text: `${answer?.label ?? 'no answer'}${row.sinceAttempt !== undefined ? ', each time' : ''}`, paint },
         ...(answer?.threw ? [{ text: ` (the handler threw: ${answer.threw})`, paint: color.red }] : []),
       ];
     }
@@ -180,7 +203,7 @@ function labelOf(row: TimelineEvent): Segment[] {
 }
 
 /** Plain list, for more lanes than the width holds. */
-function listLines(rows: TimelineEvent[], width: number, t0: number, tags: Map<string, string>): string[] {
+function listLines(rows: Row[], width: number, t0: number, tags: Map<string, string>): string[] {
   return rows.map((row) => {
     const tag = row.eventId ? tags.get(row.eventId)! : ' ';
     const who = row.kind === 'delivery' ? `${row.from ?? '?'} → ${row.app}` : row.app;

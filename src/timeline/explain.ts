@@ -5,24 +5,56 @@ import { byTime, type TimelineEvent } from './model.js';
 
 const SHOWN: TimelineEvent['kind'][] = ['publish', 'delivery', 'dead-letter', 'broker'];
 
-/** Events about the messages active between `from` and `to`, at most about `limit` of them. */
-export function explain(events: TimelineEvent[], from: number, to: number, limit = 14): TimelineEvent[] {
+/**
+ * Events about the messages active between `from` and `to`, at most about `limit` of them. With
+ * `about` (what the failure names: order ids, event ids, the first the most important), the
+ * stories of the messages that carry those values, when there are any: the message a failure is
+ * about may not be the one with the most trouble in its window (a retried delivery to a
+ * restarting app, say). Such a story is told from `from` on, after the publish that began it.
+ */
+export function explain(events: TimelineEvent[], from: number, to: number, limit = 14, about: string[] = []): TimelineEvent[] {
   const active = events.filter((e) => e.at >= from && e.at <= to && SHOWN.includes(e.kind) && e.kind !== 'broker');
   const ids: string[] = [];
   for (const e of active) if (e.eventId && !ids.includes(e.eventId)) ids.push(e.eventId);
-  const stories = ids.map((id) => ({ id, events: events.filter((e) => e.eventId === id && SHOWN.includes(e.kind)) }));
+  const all = ids.map((id) => ({ id, events: events.filter((e) => e.eventId === id && SHOWN.includes(e.kind)) }));
+  // Within one named value, messages an app published in the window first: what it did again.
+  const actedIn = (story: TimelineEvent[]) => story.some((e) => e.kind === 'publish' && e.by === 'app' && e.at >= from);
+  const named = all
+    .map((story) => ({ story, rank: firstCarried(story.events, about), acted: actedIn(story.events) }))
+    .filter(({ rank }) => rank >= 0)
+    .sort((a, b) => a.rank - b.rank || Number(b.acted) - Number(a.acted))
+    .map(({ story }) => ({ id: story.id, events: story.events.filter((e, i) => i === 0 || e.at >= from) }));
+  if (named.length > 0) return fill(named, limit);
   // Messages that went wrong tell more: put them first, then the latest.
-  const ranked = stories
+  const ranked = all
     .map((story, index) => ({ ...story, index, trouble: trouble(story.events) }))
     .sort((a, b) => b.trouble - a.trouble || b.index - a.index);
+  return fill(ranked, limit, active.filter((e) => !e.eventId));
+}
+
+/**
+ * Whole stories in order while their rows fit in `limit` (the first always), then loose events.
+ * The broker's word that a message was acknowledged draws no row, so it counts for nothing.
+ */
+function fill(stories: { events: TimelineEvent[] }[], limit: number, loose: TimelineEvent[] = []): TimelineEvent[] {
+  const rows = (events: TimelineEvent[]) => events.filter((e) => !(e.kind === 'broker' && e.state === 'acked')).length;
   const chosen: TimelineEvent[] = [];
-  const unidentified = active.filter((e) => !e.eventId);
-  for (const story of ranked) {
-    if (chosen.length > 0 && chosen.length + story.events.length > limit) continue;
+  let drawn = 0;
+  for (const story of stories) {
+    const more = rows(story.events);
+    if (chosen.length > 0 && drawn + more > limit) continue;
     chosen.push(...story.events);
+    drawn += more;
   }
-  for (const e of unidentified) if (chosen.length < limit) chosen.push(e);
+  for (const e of loose) if (drawn < limit) (chosen.push(e), drawn++);
   return chosen.sort(byTime);
+}
+
+/** The index in `values` of the first value some event of the story carries (its id, or in its data); -1 if none. */
+function firstCarried(story: TimelineEvent[], values: string[]): number {
+  return values.findIndex((value) =>
+    story.some((e) => e.eventId === value || (e.data !== undefined && JSON.stringify(e.data).includes(JSON.stringify(value)))),
+  );
 }
 
 /** How much a message's story says something went wrong: failed answers, dead letters, leftovers. */

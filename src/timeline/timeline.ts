@@ -135,9 +135,9 @@ export class Timeline {
     return this.events({ ...filter, kind: 'publish' });
   }
 
-  /** The few events that explain what happened between `from` and `to` (see explain.ts). */
-  between(from: number, to: number, limit?: number): TimelineEvent[] {
-    return explain(this.events(), from, to, limit);
+  /** The few events that explain what happened between `from` and `to`, about what `about` names if given (see explain.ts). */
+  between(from: number, to: number, limit?: number, about?: string[]): TimelineEvent[] {
+    return explain(this.events(), from, to, limit, about);
   }
 
   /** Waits (on each recorded exchange) until `predicate` holds over the events; false on time-out. */
