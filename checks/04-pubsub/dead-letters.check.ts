@@ -11,12 +11,24 @@ import { deliveryCount, ingressOutcomes, subscriptionPaths } from '../lib/metric
 import { settledDeliveryCount } from '../lib/settled-count.js';
 import { useRedisStreams } from '../lib/redis-streams.js';
 import { componentRetryPolicy } from '../lib/resiliency.js';
+import { sidecarGate } from '../lib/sidecar-gate.js';
 
-const env = useExercise();
+// payments reaches its sidecar only once daprd has asked it for its subscriptions: a subscription
+// registered after `start()` resolved is then never seen, in every run (see sidecar-gate.ts).
+const gate = sidecarGate('payments');
+const env = useExercise({ beforeStart: gate.install });
 const streams = useRedisStreams(env);
 
-const good = { orderId: 'dl-good', amount: 25 };
-const bad = { orderId: 'dl-bad', amount: -5 };
+interface TestOrder {
+  orderId: string;
+  amount?: number;
+}
+
+const good: TestOrder = { orderId: 'dl-good', amount: 25 };
+const bad: TestOrder = { orderId: 'dl-bad', amount: -5 };
+// charge() refuses this one too (it has no amount), though its amount is not negative: a handler
+// that tests `amount < 0` itself, instead of catching what charge() throws, lets this error escape.
+const unpriced: TestOrder = { orderId: 'dl-unpriced' };
 const ATTEMPTS = 3; // maxRetries: 2
 
 /** What the sidecar did with one order: deliveries to the `orders` subscription, and outcomes. */
@@ -32,7 +44,7 @@ interface Delivered {
  * the broker shows it acknowledged, which on pubsub.redis happens after the last attempt and after
  * any dead-letter publish. Returns the sidecar's own count of the attempts.
  */
-async function publishAndSettle(order: typeof good): Promise<Delivered> {
+async function publishAndSettle(order: TestOrder): Promise<Delivered> {
   const paths = await subscriptionPaths(env(), 'payments', 'orders');
   const subscriptions = await env().subscriptions('payments');
   if (paths.length === 0) {
@@ -54,7 +66,7 @@ let failing: Promise<Delivered> | undefined;
 const deliverFailing = () => (failing ??= publishAndSettle(bad));
 
 const url = (path: string) => `${env().app('payments').appUrl}${path}`;
-const about = (order: typeof good) => `order ${order.orderId} (amount ${order.amount})`;
+const about = (order: TestOrder) => `order ${order.orderId} (${order.amount === undefined ? 'no amount' : `amount ${order.amount}`})`;
 const RETRIED = `an order that cannot be charged is delivered ${ATTEMPTS} times: once, then 2 retries`;
 const DEAD_LETTERED = 'after its last retry, that order is published to orders-dead';
 const RECORDED = 'the dead-letter subscriber records that order once at GET /dead-letters';
@@ -72,6 +84,17 @@ function retryTargets(): string[] {
       );
       return [...components, ...Object.keys(spec?.targets?.apps ?? {}).map((app) => `app \`${app}\``)];
     });
+}
+
+/** What payments itself answers daprd now (GET /dapr/subscribe), once its start() has resolved. */
+async function subscriptionsInApp(): Promise<{ topic?: string }[]> {
+  await Promise.race([gate.reached, new Promise((r) => setTimeout(r, 3000))]);
+  try {
+    const listed = await getJson<unknown>(url('/dapr/subscribe'));
+    return Array.isArray(listed) ? (listed as { topic?: string }[]) : [];
+  } catch {
+    return [];
+  }
 }
 
 const deadOrders = async () => (await streams().events('orders-dead')).map((e) => e.data as { orderId?: string } | undefined);
@@ -98,6 +121,10 @@ describe('dead-letters', () => {
     must(settled, messages.stillRetrying(attempts, policy.name, policy.file, policy.maxRetries, policy.intervalMs));
     must(attempts === ATTEMPTS, messages.wrongAttempts(attempts, policy.name, policy.file, policy.maxRetries));
     must(policy.policy === 'constant' && policy.intervalMs === 50, messages.wrongPace(policy.name, policy.file, policy.policy, policy.intervalMs));
+    // A second order charge() refuses, for another reason than a negative amount.
+    const other = await publishAndSettle(unpriced);
+    must(!(other.attempts === 1 && other.outcomes.success), messages.otherRefusalAcknowledged);
+    must(other.settled && other.attempts === ATTEMPTS, messages.otherRefusalAttempts(other.attempts));
   });
 
   test(DEAD_LETTERED, async () => {
@@ -120,7 +147,10 @@ describe('dead-letters', () => {
   test(RECORDED, async () => {
     await deliverFailing();
     const subscriptions = await env().subscriptions('payments');
-    must(subscriptions.some((s) => s.topic === 'orders-dead'), messages.notSubscribedToDead(describeSubscriptions(subscriptions)));
+    if (!subscriptions.some((s) => s.topic === 'orders-dead')) {
+      const late = (await subscriptionsInApp()).some((s) => s.topic === 'orders-dead');
+      must(false, late ? messages.subscribedTooLate(describeSubscriptions(subscriptions)) : messages.notSubscribedToDead(describeSubscriptions(subscriptions)));
+    }
     requires((await deadOrders()).some((d) => d?.orderId === bad.orderId), DEAD_LETTERED, messages.nothingToRecord);
     await eventually(
       () => getJson<{ orderId?: string }[]>(url('/dead-letters')),
@@ -162,6 +192,12 @@ const messages = {
   wrongPace: (name: string, file: string, kind: string, intervalMs: number) =>
     `Your policy \`${name}\` (${file}) is ${kind === 'constant' ? `constant, ${intervalMs} ms between attempts` : `${kind}, with waits that grow`}; ` +
     'the task asks for a constant policy, 50ms apart.',
+  otherRefusalAcknowledged:
+    `The ${about(bad)} was retried, but the ${about(unpriced)}, which charge() refuses too, was delivered once, and the sidecar ` +
+    'recorded the answer as SUCCESS: it acknowledged the order, which is now gone. A failed charge is whatever makes charge() fail, ' +
+    'not only a negative amount.',
+  otherRefusalAttempts: (attempts: number) =>
+    `The ${about(bad)} was delivered ${ATTEMPTS} times, but the ${about(unpriced)}, which charge() refuses too, was delivered ${attempts} times.`,
   acknowledgedSoNothingToDeadLetter: `The sidecar acknowledged the ${about(bad)} as a success, so there was nothing to dead-letter.`,
   otherDeadLetterTopic: (topic: string) =>
     `The ${about(bad)} is not on the topic \`orders-dead\`: the subscription to \`orders\` sends dead letters to \`${topic}\`.`,
@@ -180,6 +216,10 @@ const messages = {
     'it was not daprd that published it there once the retries were used up.',
   notSubscribedToDead: (listed: string) =>
     `payments does not subscribe to \`orders-dead\` (daprd lists: ${listed}). The SDK's deadLetterCallback is never called.`,
+  subscribedTooLate: (listed: string) =>
+    `payments' sidecar runs no subscription to \`orders-dead\` (daprd lists: ${listed}), though payments lists one when asked now ` +
+    "(GET /dapr/subscribe). daprd asks an app for its subscriptions once, as soon as it finds it listening, and not again: " +
+    'when it asked payments, that subscription was not there yet.',
   nothingToRecord: `The ${about(bad)} never reached \`orders-dead\`, so there was nothing for the dead-letter subscriber to read.`,
   deadLetterRedelivered: (onTopic: number, deliveries: number, listed: number) =>
     `${onTopic === 1 ? 'One dead letter is' : `${onTopic} dead letters are`} on \`orders-dead\`, but payments' sidecar delivered ` +

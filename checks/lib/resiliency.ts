@@ -32,7 +32,8 @@ export function componentRetryPolicy(
     if (typeof name !== 'string') continue;
     const retry = spec.policies?.retries?.[name];
     if (!retry) continue;
-    const policy = String(retry.policy ?? 'constant');
+    // daprd reads the kind case-insensitively (dapr/kit retry.PolicyType.DecodeString): `Constant` is constant.
+    const policy = String(retry.policy ?? 'constant').toLowerCase();
     const interval = policy === 'exponential' ? (retry.maxInterval ?? '60s') : (retry.duration ?? '5s');
     return {
       name,
@@ -46,10 +47,14 @@ export function componentRetryPolicy(
   return undefined;
 }
 
-/** A Go duration (`50ms`, `1s`, `1m30s`) or a number of milliseconds, in milliseconds; NaN if unreadable. */
+/**
+ * A Go duration (`50ms`, `1s`, `1m30s`) or a number of milliseconds (also as a string of digits, as
+ * dapr/kit's config decoder reads `"50"`), in milliseconds; NaN if unreadable.
+ */
 export function durationMs(value: unknown): number {
   if (typeof value === 'number') return value;
   const text = String(value).trim();
+  if (/^\d+$/.test(text)) return Number(text);
   const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return Number.NaN;

@@ -21,8 +21,8 @@ const server = new DaprServer({
   clientOptions: { daprHost: '127.0.0.1', daprPort: process.env.DAPR_HTTP_PORT ?? '3501' },
 });
 
-// The payment provider. It refuses a negative amount, however often it is asked: such an order
-// can never be charged, and must end on the dead-letter topic instead of being lost.
+// The payment provider. It refuses an amount that is negative or missing, however often it is
+// asked: such an order can never be charged, and must end on the dead-letter topic, not be lost.
 function charge(order: Order): void {
   if (!(order.amount >= 0)) throw new Error(`cannot charge ${order.amount} for order ${order.orderId}`);
   charged.push(order.orderId);
