@@ -19,9 +19,9 @@ import { useRedisStreams } from '../lib/redis-streams.js';
 const env = useExercise({
   probes: [{ appId: 'order-audit', probe: [{ pubsubname: 'pubsub', topic: 'orders' }] }],
 });
-const streams = useRedisStreams(env);
-
 const FILE = 'resources/pubsub.yaml';
+// The component may keep its streams in another Redis database (`redisDB`): read them there.
+const streams = useRedisStreams(env, { db: () => redisDb() });
 const LISTED = 'both sidecars list a pubsub.redis component named pubsub';
 const PUBLISHED = 'an order posted to the publisher reaches the subscriber';
 const SUBSCRIBERS = ['subscriber', 'order-audit'];
@@ -50,8 +50,26 @@ function deliverAll(): Promise<Record<string, unknown[]>> {
   return delivered;
 }
 
-/** Fails with the shared diagnosis when the subscribing apps read `orders` in fewer consumer groups than there are apps. */
+/** The component's `redisDB` (0 when it sets none, or none daprd could read). */
+function redisDb(): number {
+  const doc = env().resources.find((r) => r.file === FILE && r.doc.kind === 'Component')?.doc;
+  const items = (doc?.spec as { metadata?: { name?: string; value?: unknown }[] } | undefined)?.metadata ?? [];
+  const db = Number(items.find((m) => m.name === 'redisDB')?.value ?? 0);
+  return Number.isInteger(db) && db >= 0 ? db : 0;
+}
+
+/**
+ * Fails with the shared diagnosis when the subscribing apps read `orders` in fewer consumer groups
+ * than there are apps: because some app's sidecar does not load `pubsub` at all, or because the
+ * apps share a group.
+ */
 async function mustNotShareAGroup(got: Record<string, unknown[]>): Promise<void> {
+  for (const app of SUBSCRIBERS) {
+    const components = await env().components(app);
+    if (!components.some((c) => c.name === 'pubsub')) {
+      failWithCause(`${app} has no pubsub`, messages.notLoaded(app, got[app]!.length, describeComponents(components)));
+    }
+  }
   const groups = (await streams().groups('orders')).map((g) => g.name);
   if (groups.length >= SUBSCRIBERS.length) return;
   const counts = SUBSCRIBERS.map((app) => `${app} got ${got[app]!.length} of ${orders.length}`).join(', ');
@@ -138,6 +156,10 @@ const messages = {
   publishFailed: (status: number, text: string) =>
     `The publisher could not publish (POST /orders answered ${status}): ${text}. It publishes through its sidecar's component \`pubsub\`.`,
   notPublished: 'The publisher could not publish the orders, so whether every subscriber gets a copy cannot be checked.',
+  notLoaded: (app: string, count: number, components: string) =>
+    `${app}${app === 'order-audit' ? ", the check's own second subscriber to `orders`," : ''} got ${count} of ${orders.length} orders: ` +
+    `its sidecar has no component \`pubsub\` (its /v1.0/metadata lists: ${components}), though any app that subscribes to \`orders\` ` +
+    `should be able to. Look at which apps ${FILE} lets load the component.`,
   sharedGroup: (groups: string[], counts: string) =>
     `Both subscribing apps read \`orders\` in one Redis consumer group, ${groups.map((g) => `\`${g}\``).join(', ') || 'none'} ` +
     `(the broker's XINFO GROUPS), so each order went to only one of them: ${counts}. ` +

@@ -36,8 +36,16 @@ export interface RedisStreams {
   consumed(topic: string, group: string, timeoutMs?: number): Promise<boolean>;
 }
 
+export interface RedisStreamsOptions {
+  /**
+   * The Redis database the streams are in: a component's `redisDB`, when a learner's component
+   * sets one. Read when the connection opens (after the run's resources are loaded); 0 by default.
+   */
+  db?: () => number;
+}
+
 /** Registers an afterAll that closes the connection; call it at the top of a check file. */
-export function useRedisStreams(env: () => Environment): () => RedisStreams {
+export function useRedisStreams(env: () => Environment, options: RedisStreamsOptions = {}): () => RedisStreams {
   let client: Redis | undefined;
   afterAll(() => {
     client?.disconnect();
@@ -46,7 +54,7 @@ export function useRedisStreams(env: () => Environment): () => RedisStreams {
     if (!client) {
       const server = env().redis;
       if (!server) throw new Error('This run has no Redis.');
-      client = new Redis({ host: server.host, port: server.port, lazyConnect: false, maxRetriesPerRequest: 1 });
+      client = new Redis({ host: server.host, port: server.port, db: options.db?.() ?? 0, lazyConnect: false, maxRetriesPerRequest: 1 });
     }
     return client;
   };
