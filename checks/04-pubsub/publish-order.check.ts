@@ -23,7 +23,26 @@ const orders = [
 ];
 const refused = { orderId: 'order-1003', customer: 'cy', total: 3 };
 
-const idOf = (data: unknown) => (data as { orderId?: unknown } | null)?.orderId;
+// An order's orderId, also when it came as JSON text (a content-type mistake is the JSON-object
+// expectation's to report, not the failed-publish one's).
+const idOf = (data: unknown): unknown => {
+  if (typeof data === 'string') {
+    try {
+      return idOf(JSON.parse(data));
+    } catch {
+      return undefined;
+    }
+  }
+  return (data as { orderId?: unknown } | null)?.orderId;
+};
+/**
+ * The orderId an event carries: in its data, or, when it has no data, in the envelope itself (an
+ * order published as `application/cloudevents+json` is taken for a whole CloudEvent).
+ */
+const orderIdOf = (e: { data: unknown; event: Record<string, unknown> }) => idOf(e.data) ?? (e.data === undefined ? idOf(e.event) : undefined);
+/** Every delivery is an order that daprd took for the CloudEvent envelope itself, with no data. */
+const ordersAsEnvelopes = (deliveries: Delivery[]) =>
+  deliveries.length > 0 && deliveries.every((d) => d.data === undefined && idOf(d.event) !== undefined);
 const arrivals = () => env().probe('order-watcher').on('orders');
 const postedIds = orders.map((o) => o.orderId);
 // daprd re-encodes JSON data (its keys come out sorted): compare field by field.
@@ -36,6 +55,7 @@ let published = false;
 
 /** Both of daprd's defaults kept: no `cloudevent.*` metadata reached it with the publish. */
 function mustHaveOverriddenSomething(deliveries: Delivery[]): void {
+  if (ordersAsEnvelopes(deliveries)) failWithCause('orders as envelopes', messages.orderAsEnvelope(deliveries[0]!.event));
   const untouched = deliveries.every((d) => d.event.type === 'com.dapr.event.sent' && !postedIds.includes(String(d.event.id)));
   if (untouched) failWithCause('no CloudEvent metadata reached the sidecar', messages.noMetadata);
 }
@@ -54,6 +74,7 @@ describe('publish-order', () => {
 
   test('the order arrives as a JSON object, not a string', () => {
     requires(published, PUBLISHED, messages.nothingToRead('content'));
+    if (ordersAsEnvelopes(arrivals())) failWithCause('orders as envelopes', messages.orderAsEnvelope(arrivals()[0]!.event));
     for (const d of arrivals()) {
       must(typeof d.data === 'object' && d.data !== null, messages.notAnObject(String(d.event.datacontenttype), typeof d.data));
       const sent = orders.find((o) => o.orderId === idOf(d.data));
@@ -82,7 +103,7 @@ describe('publish-order', () => {
   test('a publish that fails makes POST /orders answer an error', async () => {
     requires(published, PUBLISHED, messages.cannotFail);
     const answer = await faults().during('publishes', () => postJson(`${env().app('checkout').appUrl}/orders`, refused));
-    const onTopic = (await streams().events('orders')).some((e) => idOf(e.data) === refused.orderId);
+    const onTopic = (await streams().events('orders')).some((e) => orderIdOf(e) === refused.orderId);
     must(!onTopic, messages.notRefused);
     must(answer.status >= 400, messages.failureHidden(answer.status));
     // The caller was told the order did not go out: posting it again, once Redis takes publishes
@@ -90,7 +111,7 @@ describe('publish-order', () => {
     // and drops it).
     const again = await postJson(`${env().app('checkout').appUrl}/orders`, refused);
     must(again.status < 300, messages.retryFailed(again.status, again.text));
-    const arrived = await env().probe('order-watcher').waitUntil(() => arrivals().some((d) => idOf(d.data) === refused.orderId), 10_000);
+    const arrived = await env().probe('order-watcher').waitUntil(() => arrivals().some((d) => orderIdOf(d) === refused.orderId), 10_000);
     must(arrived, messages.retryLost(again.status));
   });
 });
@@ -105,6 +126,10 @@ const messages = {
     `An order arrived as ${contentType} (the subscriber's data is a ${type}), not as a JSON object.`,
   notTheOrder: (data: unknown) =>
     `An event on \`orders\` carried ${JSON.stringify(data)}, not an order as it was posted.`,
+  orderAsEnvelope: (envelope: Record<string, unknown>) =>
+    `The orders arrived as CloudEvent envelopes themselves, with no \`data\`: ${JSON.stringify(envelope)}. ` +
+    'They were published with the content type application/cloudevents+json, so daprd took each order for a whole CloudEvent ' +
+    '(and filled in the envelope fields it lacked), not for the data of one; `cloudevent.*` metadata does not apply to such a publish.',
   noMetadata:
     'Neither the CloudEvent type nor the id was overridden: daprd received no `cloudevent.*` metadata with the publish.',
   wrongType: (type: string) =>
