@@ -4,7 +4,7 @@ import { describe, test } from 'vitest';
 import { useExercise } from '../lib/exercise.js';
 import { must, postJson, requires } from '../lib/expect.js';
 import { publishGate } from '../lib/publish-gate.js';
-import { apiCalls, describeApiCalls } from '../lib/sidecar-api-calls.js';
+import { apiCalls, describeApiCalls, describeGrpcApiCalls, grpcApiCalls } from '../lib/sidecar-api-calls.js';
 import { isJsonContentType } from '../lib/content-type.js';
 
 // checkout-sandbox's bulk publishes wait at a gate before its sidecar while the check posts two
@@ -105,8 +105,16 @@ describe('bulk-publish', () => {
   test('the batch is published in one bulk request', async () => {
     requires(arrived, ARRIVED, messages.nothingArrived('how it was sent'));
     const calls = (await apiCalls(env(), 'checkout', '/v1.0')).filter((c) => c.method === 'POST' && c.path.includes('/publish/'));
-    const bulk = calls.filter((c) => c.path === '/v1.0-alpha1/publish/bulk/pubsub/orders').reduce((n, c) => n + c.count, 0);
-    must(bulk === 1 && calls.every((c) => c.path.includes('/publish/bulk/')), messages.notOneRequest(batch.length, describeApiCalls(calls)));
+    // A DaprClient over gRPC makes the same request on the sidecar's gRPC API.
+    const grpcCalls = (await grpcApiCalls(env(), 'checkout')).filter((c) => c.method.includes('Publish'));
+    const bulk =
+      calls.filter((c) => c.path === '/v1.0-alpha1/publish/bulk/pubsub/orders').reduce((n, c) => n + c.count, 0) +
+      grpcCalls.filter((c) => c.method === 'BulkPublishEventAlpha1').reduce((n, c) => n + c.count, 0);
+    const seen = [describeApiCalls(calls), describeGrpcApiCalls(grpcCalls)].filter((d) => d && !(d === 'none' && grpcCalls.length > 0)).join(', ');
+    must(
+      bulk === 1 && calls.every((c) => c.path.includes('/publish/bulk/')) && grpcCalls.every((c) => c.method === 'BulkPublishEventAlpha1'),
+      messages.notOneRequest(batch.length, seen),
+    );
   });
 
   test('each order arrives as its own JSON object', () => {
