@@ -5,6 +5,7 @@
 // "audit receives nothing" is decided at the broker, not after a wait: an app whose sidecar runs the
 // subscription has a consumer group on the `orders` stream; once that group has read and
 // acknowledged every order, whatever it was going to deliver has been delivered.
+import { posix } from 'node:path';
 import { describe, test } from 'vitest';
 import { useExercise } from '../lib/exercise.js';
 import { eventually, getJson, must, requires } from '../lib/expect.js';
@@ -34,6 +35,11 @@ const hasAll = (list: unknown[]) => orders.every((o) => idsIn(list).includes(o.o
 const ordersSubscription = async (appId: string) =>
   (await env().subscriptions(appId)).find((s) => s.pubsubname === 'pubsub' && s.topic === 'orders');
 let processorGotAll = false;
+/**
+ * The path daprd POSTs to for a route: it cleans the route as Go's path.Clean does and adds the
+ * leading slash, so `orders`, `/orders/` and `/./orders` all deliver to `/orders`.
+ */
+const deliveredPath = (route: string) => posix.resolve('/', route);
 
 describe('declarative-subscription', () => {
   test(LOADS, () => {
@@ -49,8 +55,7 @@ describe('declarative-subscription', () => {
     const sub = await ordersSubscription('order-processor');
     must(sub, messages.notSubscribed(describeSubscriptions(await env().subscriptions('order-processor'))));
     const paths = ((sub.rules as { path?: string }[] | undefined) ?? []).map((r) => r.path);
-    // daprd delivers to `/orders` whether the file says `/orders` or `orders`.
-    must(paths.some((p) => p?.replace(/^\/?/, '/') === '/orders'), messages.wrongRoute(paths));
+    must(paths.some((p) => typeof p === 'string' && deliveredPath(p) === '/orders'), messages.wrongRoute(paths));
   });
 
   test("no sidecar but order-processor's has a subscription to orders", async () => {
