@@ -59,6 +59,24 @@ spec:
     expect(problem(sub)).toContain('routing rules need `apiVersion: dapr.io/v2alpha1`');
   });
 
+  test('a routing rule needs a path; without a match it matches every event, as in daprd', () => {
+    const sub = (rule: string) => `
+apiVersion: dapr.io/v2alpha1
+kind: Subscription
+metadata: { name: s }
+spec:
+  pubsubname: pubsub
+  topic: orders
+  routes:
+    rules:
+${rule}
+    default: /orders
+`;
+    expect(parseResources(sub('      - path: /everything'), 'resources/x.yaml')).toHaveLength(1);
+    expect(problem(sub('      - match: event.type == "x"'))).toContain('`spec.routes.rules[0]` needs a `path`');
+    expect(problem(sub('      - match: true\n        path: /x'))).toContain("quote it: `match: 'true'`");
+  });
+
   test('gives the line of a YAML syntax error, shown', () => {
     expect(problem('apiVersion: dapr.io/v1alpha1\nkind: [Component\n')).toMatch(/^resources\/x.yaml line \d+ is not valid YAML: .*\.\n\d+ \| /);
   });

@@ -191,9 +191,11 @@ function validate(doc: Record<string, unknown>, file: string): void {
       }
       const rules = routes!.rules ?? [];
       if (!Array.isArray(rules)) fail('`spec.routes.rules` must be a list of `- match: ... path: ...`.');
+      // A rule without `match` matches every event (daprd's CreateRoutingRule leaves it empty).
       (rules as Record<string, unknown>[]).forEach((rule, i) => {
-        if (typeof rule?.match !== 'string' || typeof rule?.path !== 'string') {
-          fail(`\`spec.routes.rules[${i}]\` needs both \`match\` (a CEL expression) and \`path\`.`);
+        if (typeof rule?.path !== 'string') fail(`\`spec.routes.rules[${i}]\` needs a \`path\`, where the events it matches go.`);
+        if (rule.match !== undefined && rule.match !== null && typeof rule.match !== 'string') {
+          fail(`\`spec.routes.rules[${i}].match\` must be a CEL expression as text (quote it: \`match: '${String(rule.match)}'\`).`);
         }
       });
     }
