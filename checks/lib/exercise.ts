@@ -95,7 +95,7 @@ export function useExercise(options: UseExerciseOptions = {}): () => Environment
   };
 }
 
-const CONNECTION_LOST = /fetch failed|ECONNRESET|ECONNREFUSED|socket hang up|other side closed/;
+const CONNECTION_LOST = /fetch failed|ECONNRESET|ECONNREFUSED|UND_ERR_SOCKET|socket hang up|other side closed/;
 
 export function exerciseSpec(options: UseExerciseOptions = {}): EnvironmentSpec {
   const runFile = readRunFile(exerciseDir());

@@ -96,18 +96,33 @@ export async function eventually<T>(
 
 /** Fetches JSON from a learner's service, with a readable failure. */
 export async function getJson<T = unknown>(url: string): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  const res = await askService('GET', url, undefined, 3000);
   if (!res.ok) throw new ExpectationFailed(`GET ${new URL(url).pathname} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
 }
 
 /** Posts JSON to a learner's service; returns status and body text. */
 export async function postJson(url: string, body: unknown): Promise<{ status: number; text: string }> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(5000),
-  });
+  const res = await askService('POST', url, JSON.stringify(body), 5000);
   return { status: res.status, text: await res.text() };
+}
+
+/** One request to a learner's service; a service that does not answer in time, or at all, is said so. */
+async function askService(method: 'GET' | 'POST', url: string, body: string | undefined, limitMs: number): Promise<Response> {
+  const what = `${method} ${new URL(url).pathname}`;
+  try {
+    return await fetch(url, {
+      method,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body }),
+      signal: AbortSignal.timeout(limitMs),
+    });
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'TimeoutError') throw new ExpectationFailed(`${what} did not answer within ${limitMs / 1000} s.`);
+    const code = ((error as { cause?: { code?: string } }).cause ?? {}).code;
+    if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') {
+      throw new ExpectationFailed(`${what}: the service ${code === 'ECONNREFUSED' ? 'no longer listens' : 'closed the connection without an answer'} (${code}).`);
+    }
+    throw error;
+  }
 }
