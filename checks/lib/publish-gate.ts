@@ -16,11 +16,16 @@
 //
 // `gate.publishes()` lists every publish that passed the gate (held or not) with the sidecar's
 // answer: what the app handed its sidecar, also when the broker refused it.
+//
+// An app may publish through its sidecar's gRPC API instead (a DaprClient with
+// `communicationProtocol: GRPC`, on DAPR_GRPC_PORT): a second door, an HTTP/2 pass-through given
+// to the app as DAPR_GRPC_PORT, holds those publishes the same way (grpc-pass-through.ts).
 import http from 'node:http';
 import type net from 'node:net';
 import { afterAll } from 'vitest';
 import type { EnvironmentSpec } from '../../src/harness/check-api.js';
 import { placeBeforeSidecar } from './before-sidecar.js';
+import { grpcPassThrough, protobufFields, type TakenGrpcCall } from './grpc-pass-through.js';
 
 /**
  * An app that publishes one message at a time (it waits for one publish before it starts the
@@ -32,7 +37,15 @@ const REST_WITHIN_MS = 2000;
 /** When none arrives and `act` does not settle either, the app is stuck before publishing: let it be. */
 const FIRST_WITHIN_MS = 10_000;
 
+/** A publish waiting at the gate. */
 interface Held {
+  /** Its JSON body as the HTTP API carries it (raw text when not JSON): what `rank` reads. */
+  body: unknown;
+  /** Sends it on to the sidecar; resolves once the app has its answer. */
+  send(): Promise<void>;
+}
+
+interface HttpRequest {
   req: http.IncomingMessage;
   body: Buffer;
   res: http.ServerResponse;
@@ -40,16 +53,18 @@ interface Held {
 
 /** A publish the app made through the gate, and the status its sidecar answered it with. */
 export interface GatePublish {
-  /** The request path, e.g. `/v1.0/publish/pubsub/general`. */
+  /** The request path, e.g. `/v1.0/publish/pubsub/general` (for a gRPC publish, the HTTP API's path for the same). */
   path: string;
-  /** The request body, parsed as JSON (the raw text when it is not JSON). */
+  /** The request body, parsed as JSON (the raw text when it is not JSON); for gRPC, as the HTTP API would carry it. */
   body: unknown;
-  /** The sidecar's HTTP status; 0 when the sidecar could not be reached. */
+  /** The sidecar's HTTP status (for gRPC, the HTTP API's for the same answer); 0 when the sidecar could not be reached. */
   status: number;
+  /** Which of the sidecar's APIs the app used. */
+  api: 'http' | 'grpc';
 }
 
 export interface PublishGate {
-  /** For `useExercise({ beforeStart })`: points the app's DAPR_HTTP_PORT at the gate. */
+  /** For `useExercise({ beforeStart })`: points the app's DAPR_HTTP_PORT and DAPR_GRPC_PORT at the gate. */
   install(spec: EnvironmentSpec): Promise<void>;
   /**
    * Runs `act` (which makes the app publish `count` times at once) with publishes held at the gate
@@ -68,31 +83,29 @@ export interface PublishGateOptions {
 
 export function publishGate(appId: string, options: PublishGateOptions = {}): PublishGate {
   const heldPath = options.bulk ? '/v1.0-alpha1/publish/bulk/' : '/v1.0/publish/';
+  const heldMethods = options.bulk ? ['BulkPublishEventAlpha1', 'BulkPublishEvent'] : ['PublishEvent'];
   let target: number | undefined;
+  let grpcTarget: number | undefined;
   let holding: { count: number; held: Held[]; changed: () => void } | undefined;
   const sockets = new Set<net.Socket>();
   const passed: GatePublish[] = [];
   const isPublish = (req: http.IncomingMessage) => req.method === 'POST' && (req.url?.startsWith(heldPath) ?? false);
-  const record = ({ req, body }: Held, status: number) => {
-    if (!isPublish(req)) return;
-    const text = body.toString('utf8');
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON: kept as text
-    }
-    passed.push({ path: req.url!, body: parsed, status });
+
+  /** A publish arrived: held while `together` runs, sent on at once otherwise. */
+  const arrived = async (held: Held) => {
+    if (!holding) return held.send();
+    holding.held.push(held);
+    holding.changed();
   };
 
-  /** Forwards one request to the sidecar and its answer back; resolves once the answer is sent. */
-  const forward = (held: Held) =>
+  /** Forwards one HTTP request to the sidecar and its answer back; resolves once the answer is sent. */
+  const forward = ({ req, body, res }: HttpRequest) =>
     new Promise<void>((resolve) => {
-      const { req, body, res } = held;
+      const record = (status: number) => isPublish(req) && passed.push({ path: req.url!, body: parsed(body), status, api: 'http' });
       const upstream = http.request(
         { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers },
         (answer) => {
-          record(held, answer.statusCode ?? 502);
+          record(answer.statusCode ?? 502);
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
           res.on('close', () => resolve());
@@ -101,7 +114,7 @@ export function publishGate(appId: string, options: PublishGateOptions = {}): Pu
       // The sidecar is not listening (yet, or any more): the app sees what it would see without the
       // gate, a connection that fails, and tries again as it would.
       upstream.on('error', () => {
-        record(held, 0);
+        record(0);
         res.socket?.destroy();
         resolve();
       });
@@ -112,25 +125,37 @@ export function publishGate(appId: string, options: PublishGateOptions = {}): Pu
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const request = { req, body: Buffer.concat(chunks), res };
-    if (holding && isPublish(req)) {
-      holding.held.push(request);
-      holding.changed();
-      return;
-    }
-    await forward(request);
+    if (isPublish(req)) await arrived({ body: parsed(request.body), send: () => forward(request) });
+    else await forward(request);
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+
+  const grpc = grpcPassThrough(
+    () => grpcTarget,
+    (method) => heldMethods.includes(method),
+    (call) => {
+      const publish = grpcPublish(call);
+      void arrived({
+        body: publish.body,
+        send: async () => {
+          const code = await call.send();
+          passed.push({ ...publish, status: httpStatusOf(code, options.bulk ? 200 : 204), api: 'grpc' });
+        },
+      });
+    },
+  );
+
   afterAll(async () => {
     for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), grpc.close()]);
   });
 
   const rankOf = (held: Held, arrival: number, rank: (body: unknown) => number) => {
     try {
-      const value = rank(JSON.parse(held.body.toString('utf8')));
+      const value = rank(held.body);
       return Number.isFinite(value) ? value : arrival;
     } catch {
       return arrival;
@@ -140,6 +165,7 @@ export function publishGate(appId: string, options: PublishGateOptions = {}): Pu
   return {
     async install(spec) {
       target = await placeBeforeSidecar(spec, appId, server, 'publishGate');
+      grpcTarget = await placeBeforeSidecar(spec, appId, grpc.server, 'publishGate', 'grpc');
     },
 
     async together(count, act, rank) {
@@ -169,7 +195,7 @@ export function publishGate(appId: string, options: PublishGateOptions = {}): Pu
       const ordered = state.held
         .map((held, arrival) => ({ held, rank: rankOf(held, arrival, rank) }))
         .sort((a, b) => a.rank - b.rank);
-      for (const { held } of ordered) await forward(held);
+      for (const { held } of ordered) await held.send();
       return result;
     },
 
@@ -177,4 +203,37 @@ export function publishGate(appId: string, options: PublishGateOptions = {}): Pu
       return passed;
     },
   };
+}
+
+/** JSON text parsed; other bytes as text. */
+function parsed(bytes: Buffer): unknown {
+  const text = bytes.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A publish made over gRPC, as the HTTP API would carry it: PublishEventRequest (pubsub_name 1,
+ * topic 2, data 3) or BulkPublishRequest (pubsub_name 1, topic 2, entries 3: entry_id 1, event 2,
+ * content_type 3), as in dapr/proto/runtime/v1/pubsub.proto.
+ */
+function grpcPublish(call: TakenGrpcCall): { path: string; body: unknown } {
+  const fields = protobufFields(call.message);
+  const text = (field: number, of = fields) => of.get(field)?.[0]?.toString('utf8') ?? '';
+  const where = `${encodeURIComponent(text(1))}/${encodeURIComponent(text(2))}`;
+  if (call.method === 'PublishEvent') return { path: `/v1.0/publish/${where}`, body: parsed(fields.get(3)?.[0] ?? Buffer.alloc(0)) };
+  const entries = (fields.get(3) ?? []).map((entry) => {
+    const of = protobufFields(entry);
+    return { entryId: text(1, of), event: parsed(of.get(2)?.[0] ?? Buffer.alloc(0)), contentType: text(3, of) };
+  });
+  return { path: `/v1.0-alpha1/publish/bulk/${where}`, body: entries };
+}
+
+/** The HTTP API's status for a gRPC status (as daprd answers the same refusal on both); 0 for no answer. */
+function httpStatusOf(code: number, ok: number): number {
+  const statuses: Record<number, number> = { [-1]: 0, 0: ok, 3: 400, 5: 404, 7: 403, 9: 400, 14: 0 };
+  return statuses[code] ?? 500;
 }

@@ -22,6 +22,8 @@ export interface AppLaunch {
   sidecarPorts: SidecarPorts;
   /** The port the app is told its sidecar's HTTP API is on, when something sits in front of it (a recording hop, a check's gate). */
   daprHttpPortForApp?: number;
+  /** The port the app is told its sidecar's gRPC API is on, when a check's gate sits in front of it. */
+  daprGrpcPortForApp?: number;
   log: RunLog;
 }
 
@@ -34,7 +36,7 @@ export function appEnvironment(launch: AppLaunch): Record<string, string> {
     APP_PROTOCOL: 'http',
     APP_CHANNEL_ADDRESS: APP_LISTEN_HOST,
     DAPR_HTTP_PORT: String(launch.daprHttpPortForApp ?? launch.sidecarPorts.http),
-    DAPR_GRPC_PORT: String(launch.sidecarPorts.grpc),
+    DAPR_GRPC_PORT: String(launch.daprGrpcPortForApp ?? launch.sidecarPorts.grpc),
     DAPR_METRICS_PORT: String(launch.sidecarPorts.metrics),
     NODE_NO_WARNINGS: '1',
   };

@@ -41,6 +41,8 @@ export interface AppSpec {
   sidecarArgs?: string[];
   /** The port the app is told its sidecar's HTTP API is on (checks/lib/sidecar-gate.ts); default the sidecar's own. */
   daprHttpPortForApp?: number;
+  /** The port the app is told its sidecar's gRPC API is on (checks/lib/publish-gate.ts); default the sidecar's own. */
+  daprGrpcPortForApp?: number;
 }
 
 export interface EnvironmentSpec {
@@ -412,7 +414,7 @@ async function launchApp(env: Environment, app: AppSpec, spec: EnvironmentSpec):
   const starting = env.runtime.startSidecar(sidecarOptions);
   const service = prepared
     ? spawnApp(
-        { appId: app.appId, name: nameOf(app), command: app.command!, cwd: app.cwd ?? process.cwd(), env: app.env, appPort, sidecarPorts: ports, daprHttpPortForApp: recording?.appDaprHttpPort ?? app.daprHttpPortForApp, log: env.log },
+        { appId: app.appId, name: nameOf(app), command: app.command!, cwd: app.cwd ?? process.cwd(), env: app.env, appPort, sidecarPorts: ports, daprHttpPortForApp: recording?.appDaprHttpPort ?? app.daprHttpPortForApp, daprGrpcPortForApp: app.daprGrpcPortForApp, log: env.log },
         prepared,
       )
     : undefined;
