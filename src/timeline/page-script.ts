@@ -27,7 +27,7 @@ export function renderTimelinePage(doc: Document): void {
     answer?: { outcome: string; label: string; threw?: string; durationMs: number; status?: number; body?: string };
   };
   const SVG = 'http://www.w3.org/2000/svg';
-  const LANE = 150;
+  const LANE = 130;
   const ROW = 30;
   const LEFT = 90;
   const TOP = 64;
@@ -40,6 +40,7 @@ export function renderTimelinePage(doc: Document): void {
   const idInput = doc.getElementById('event-id') as HTMLInputElement;
   const stateBox = doc.getElementById('show-state') as HTMLInputElement;
   const details = doc.getElementById('details')!;
+  const detailsBody = doc.getElementById('details-body')!;
   const holder = doc.getElementById('diagram')!;
 
   const topics = [...new Set(all.map((e) => e.topic).filter((t): t is string => !!t))].sort();
@@ -141,7 +142,7 @@ export function renderTimelinePage(doc: Document): void {
     }
     for (const lane of lanes) {
       const g = el('g', { class: 'lane', 'data-lane': lane }, svg);
-      el('rect', { x: x(lane) - 65, y: 8, width: 130, height: 30, rx: 6, class: 'lane-head' }, g);
+      el('rect', { x: x(lane) - (LANE - 8) / 2, y: 8, width: LANE - 8, height: 30, rx: 6, class: 'lane-head' }, g);
       el('text', { x: x(lane), y: 28, 'text-anchor': 'middle', class: 'lane-name' }, g, lane);
       el('line', { x1: x(lane), y1: 38, x2: x(lane), y2: height - 10, class: 'lane-line' }, g);
     }
@@ -209,13 +210,24 @@ export function renderTimelinePage(doc: Document): void {
     for (const node of Array.from(doc.querySelectorAll('.event.selected'))) node.classList.remove('selected');
     g.classList.add('selected');
     const e = payload.events[index]!;
-    details.textContent = '';
+    detailsBody.textContent = '';
     const h = doc.createElement('h2');
     h.textContent = describe(e);
     const pre = doc.createElement('pre');
     pre.textContent = JSON.stringify(e, null, 2);
-    details.append(h, pre);
+    detailsBody.append(h, pre);
+    details.hidden = false;
   }
+
+  // The details float over the diagram's right side, where the labels are, only while open.
+  function closeDetails(): void {
+    details.hidden = true;
+    for (const node of Array.from(doc.querySelectorAll('.event.selected'))) node.classList.remove('selected');
+  }
+  doc.getElementById('close-details')!.addEventListener('click', closeDetails);
+  doc.addEventListener('keydown', (k) => {
+    if ((k as KeyboardEvent).key === 'Escape') closeDetails();
+  });
 
   topicSelect.addEventListener('change', render);
   idInput.addEventListener('input', render);

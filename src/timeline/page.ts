@@ -32,12 +32,13 @@ export function timelinePage({ title, subtitle, events }: PageOptions): string {
     <label>Event id <input id="event-id" type="search" placeholder="any" size="38"></label>
     <label><input id="show-state" type="checkbox"> state calls</label>
     <span class="legend"><b class="ok">SUCCESS</b> acknowledged · <b class="retry">RETRY</b> retried · <b class="drop">DROP</b> dropped ·
-      ✗ dead-lettered · broker at the end: ✓ acknowledged, ! pending, ○ never read</span>
+      ✗ dead-lettered · broker at the end: ✓ acknowledged, ! pending, ○ never read ·
+      click an event for its envelope and the app's answer</span>
   </form>
 </header>
 <main>
   <div id="diagram" aria-label="sequence diagram"></div>
-  <aside id="details"><p>Click an event for its envelope and the app's answer.</p></aside>
+  <aside id="details" hidden><button id="close-details" type="button" aria-label="close">×</button><div id="details-body"></div></aside>
 </main>
 <script type="application/json" id="timeline-data">${data}</script>
 <script>
@@ -68,9 +69,11 @@ h1 { font-size: 18px; margin: 0 0 2px; }
 .filters { display: flex; flex-wrap: wrap; gap: 16px; align-items: center; }
 .legend { color: #57606a; font-size: 12px; }
 .ok { color: #1a7f37; } .retry { color: #b26a00; } .drop { color: #cf222e; }
-main { display: flex; align-items: flex-start; }
-#diagram { flex: 1; overflow: auto; padding: 8px 0; }
-#details { width: 420px; max-height: calc(100vh - 120px); overflow: auto; position: sticky; top: 100px; padding: 0 16px; border-left: 1px solid #d0d7de; font-size: 12px; }
+#diagram { overflow: auto; padding: 8px 0; }
+#details { width: min(420px, 90vw); position: fixed; right: 0; top: 0; bottom: 0; overflow: auto; padding: 0 16px; z-index: 2;
+  background: #fff; border-left: 1px solid #d0d7de; box-shadow: -4px 0 12px rgba(31, 35, 40, 0.12); font-size: 12px; }
+#details[hidden] { display: none; }
+#close-details { float: right; margin-top: 10px; font-size: 18px; line-height: 1; border: 0; background: none; cursor: pointer; color: #57606a; }
 #details h2 { font-size: 14px; }
 #details pre { white-space: pre-wrap; word-break: break-word; background: #f6f8fa; padding: 8px; border-radius: 6px; }
 svg text { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
