@@ -159,12 +159,17 @@ describe('course check exits with its verdict while the run is being stopped', {
     if (process.env.FAULT_TIMINGS) console.log(`[bound] teardown after the verdict: ${ms} ms of 10000 ms`);
   });
 
-  it('when the worker finishing the teardown is killed, the reaper ends what it left', async () => {
-    const { run, tmp, processes, worker, workerKilledMidTeardown, leftToReap } = await checkToVerdict({ killWorkerAtVerdict: true });
-    expect(workerKilledMidTeardown, 'the worker was killed mid-teardown').toBe(true);
-    expect(leftToReap.map((p) => p.name), 'what the worker left running, for the reaper').not.toEqual([]);
-    expect(await run.exited).toBe(0);
-    await nothingLeft(tmp, processes, worker);
+  it('when the worker finishing the teardown is killed, the reaper ends what it left', { timeout: 3 * PHASE_MS }, async () => {
+    // On a busy machine this test may read the verdict only after the teardown has ended (it lasts
+    // about the service's 1 s grace): then nothing was left to reap, and the run is made again.
+    for (let attempt = 1; ; attempt++) {
+      const { run, tmp, processes, worker, workerKilledMidTeardown, leftToReap } = await checkToVerdict({ killWorkerAtVerdict: true });
+      expect(workerKilledMidTeardown, 'the worker was killed mid-teardown').toBe(true);
+      expect(await run.exited).toBe(0);
+      await nothingLeft(tmp, processes, worker);
+      if (leftToReap.length > 0) break;
+      expect(attempt, 'what the worker left running, for the reaper: nothing, in 3 runs').toBeLessThan(3);
+    }
   });
 });
 
