@@ -60,8 +60,37 @@ async function mustSubscribe(topic: string): Promise<{ deadLetterTopic?: string 
   );
 }
 
-const deliveriesOf = (ds: DeliveryRecord[], id: string) => ds.filter((d) => d.topic === TOPIC && d.cloudEventId === id);
-const answers = (ds: DeliveryRecord[], id: string) => deliveriesOf(ds, id).map((d) => d.answer ?? 'nothing yet').join(', ') || 'none';
+/**
+ * GET /deliveries, each with the topic of the subscription it came in on. channels.ts reads that
+ * topic from the SDK's path (`/pubsub--<topic>--<route>`); on a path of the learner's own (a
+ * declarative subscription's route) it takes the CloudEvent's `topic`, which a dead letter keeps
+ * from the topic it failed on. The paths of the subscription to the dead-letter topic (from the
+ * sidecar's metadata) tell those deliveries apart.
+ */
+async function readDeliveries(): Promise<Delivery[]> {
+  const [ds, subscriptions] = await Promise.all([api<DeliveryRecord[]>('/deliveries'), env().subscriptions('notifier')]);
+  const pathsOf = (rules: unknown) => (Array.isArray(rules) ? rules.map((r) => String((r as { path?: unknown } | null)?.path ?? '')) : []);
+  const dlqPaths = new Set(subscriptions.filter((s) => s.pubsubname === 'pubsub' && s.topic === DLQ).flatMap((s) => pathsOf(s.rules)));
+  return ds.map((d) => ({ ...d, topic: d.topic === TOPIC && dlqPaths.has(d.route) ? DLQ : d.topic, outcome: outcomeOf(d.answer) }));
+}
+
+/** A delivery, and what daprd made of the answer. */
+type Delivery = DeliveryRecord & { outcome?: 'SUCCESS' | 'RETRY' | 'DROP' };
+
+/**
+ * What daprd does with an answer, as channels.ts records it (daprd's HTTP postman): a 2xx with
+ * status SUCCESS, or none, is a success, DROP drops, RETRY or any other status retries; a 404
+ * drops, any other HTTP error retries. A handler on a route of its own may answer 500 for RETRY.
+ */
+function outcomeOf(answer: string | undefined): Delivery['outcome'] {
+  if (answer === undefined) return undefined;
+  if (answer.startsWith('HTTP ')) return answer === 'HTTP 404' ? 'DROP' : 'RETRY';
+  if (answer === '' || answer === 'SUCCESS') return 'SUCCESS';
+  return answer === 'DROP' ? 'DROP' : 'RETRY';
+}
+
+const deliveriesOf = (ds: Delivery[], id: string) => ds.filter((d) => d.topic === TOPIC && d.cloudEventId === id);
+const answers = (ds: Delivery[], id: string) => deliveriesOf(ds, id).map((d) => d.answer ?? 'nothing yet').join(', ') || 'none';
 
 /** Whether event `id` has arrived on the dead-letter topic (the check's own subscriber). */
 const deadLettered = (id: string) => env().probe(CHECK_APP).deliveries.some((d) => d.event.id === id);
@@ -96,7 +125,7 @@ const ruleError = (what: string) =>
  * ended on the default route (no type rule matched), or events answered SUCCESS on a route that
  * sends, without one send attempted (the handler failed before it sent: the SDK answers SUCCESS).
  */
-async function diagnose(events: { id: string; type: string; want?: unknown[] }[], deliveries: DeliveryRecord[]): Promise<void> {
+async function diagnose(events: { id: string; type: string; want?: unknown[] }[], deliveries: Delivery[]): Promise<void> {
   const unrouted = await api<Stored[]>('/unrouted');
   const typed = events.filter((e) => e.type in EXPECTED && recorded(unrouted, e.id));
   if (typed.length > 0) {
@@ -110,7 +139,7 @@ async function diagnose(events: { id: string; type: string; want?: unknown[] }[]
   const tried = (id: string) => CHANNELS.some((c) => (attempts[c] ?? []).some((a) => a.eventId === id));
   const silent = events.filter((e) => {
     const [first] = deliveriesOf(deliveries, e.id);
-    return first?.answer === 'SUCCESS' && !recorded(unrouted, e.id) && !tried(e.id) && (e.want ?? EXPECTED[e.type] ?? []).length > 0;
+    return first?.outcome === 'SUCCESS' && !recorded(unrouted, e.id) && !tried(e.id) && (e.want ?? EXPECTED[e.type] ?? []).length > 0;
   });
   if (silent.length > 0) {
     const [first] = deliveriesOf(deliveries, silent[0]!.id);
@@ -127,14 +156,14 @@ async function diagnose(events: { id: string; type: string; want?: unknown[] }[]
  * An event that lands in the dead-letter topic without any delivery could not be routed: that ends
  * the wait at once.
  */
-async function answered(ids: string[], what: string): Promise<DeliveryRecord[]> {
-  const reached = (ds: DeliveryRecord[], id: string) => deliveriesOf(ds, id).some((d) => d.answer);
+async function answered(ids: string[], what: string): Promise<Delivery[]> {
+  const reached = (ds: Delivery[], id: string) => deliveriesOf(ds, id).some((d) => d.answer);
   const ds =
     (await eventually(
-      () => api<DeliveryRecord[]>('/deliveries'),
+      () => readDeliveries(),
       (ds) => ids.every((id) => reached(ds, id) || deadLettered(id)),
       () => '',
-    ).catch(() => undefined)) ?? (await api<DeliveryRecord[]>('/deliveries'));
+    ).catch(() => undefined)) ?? (await readDeliveries());
   const missing = ids.filter((id) => !reached(ds, id));
   const unroutable = missing.filter(deadLettered);
   if (unroutable.length > 0) ruleError(`${what} (${unroutable.join(', ')})`);
@@ -245,7 +274,7 @@ describe('notifications', () => {
       () => '',
     ).catch(() => api<Stored[]>('/unrouted'));
     if (!recorded(unrouted, 'evt-unrouted')) {
-      const [delivery] = deliveriesOf(await api<DeliveryRecord[]>('/deliveries'), 'evt-unrouted');
+      const [delivery] = deliveriesOf(await readDeliveries(), 'evt-unrouted');
       if (!delivery && deadLettered('evt-unrouted')) ruleError('An account.deleted event (no rule matches it)');
       must(
         false,
@@ -271,7 +300,7 @@ describe('notifications', () => {
       { id: 'evt-unrouted', what: 'An account.deleted event, which no rule matches' },
     ];
     const ds = await answered(cases.map((c) => c.id), 'Events with no channel to send on');
-    const wrong = cases.filter((c) => deliveriesOf(ds, c.id)[0]?.answer !== 'SUCCESS');
+    const wrong = cases.filter((c) => deliveriesOf(ds, c.id)[0]?.outcome !== 'SUCCESS');
     must(
       wrong.length === 0,
       wrong
@@ -288,9 +317,9 @@ describe('notifications', () => {
     await diagnose([{ id: 'evt-sms-down', type: 'payment.failed' }], deliveries);
     const [first] = deliveriesOf(deliveries, 'evt-sms-down');
     must(
-      first?.answer === 'RETRY',
+      first?.outcome === 'RETRY',
       `A payment.failed event whose SMS fails ("failSms": true) was answered ${first?.answer} on route \`${first?.route}\`, not RETRY.` +
-        (first?.answer === 'SUCCESS' ? ' SUCCESS tells daprd the event was handled, so it is never tried again.' : ''),
+        (first?.outcome === 'SUCCESS' ? ' SUCCESS tells daprd the event was handled, so it is never tried again.' : ''),
     );
     answersRetry = true;
   });
@@ -307,13 +336,13 @@ describe('notifications', () => {
       `The retry policy \`${policy.name}\` (${policy.file}) is ${policy.policy} with maxRetries ${policy.maxRetries}, ${policy.intervalMs} ms apart; ` +
         'the task asks for constant, 50ms apart, maxRetries 2.',
     );
-    const [first] = deliveriesOf(await api<DeliveryRecord[]>('/deliveries'), 'evt-sms-down');
-    requires(first?.answer === 'RETRY', RETRY_EXPECTATION, 'The failing event was not answered RETRY, so daprd has nothing to retry.');
+    const [first] = deliveriesOf(await readDeliveries(), 'evt-sms-down');
+    requires(first?.outcome === 'RETRY', RETRY_EXPECTATION, 'The failing event was not answered RETRY, so daprd has nothing to retry.');
     // The dead letter marks the end of the retries. Without a dead-letter topic nothing marks it:
     // the wait then lasts the policy's whole schedule plus a margin, and the count is final too.
     await env().probe(CHECK_APP).waitUntil(() => deadLettered('evt-sms-down'), 2 * 50 + 2000);
     const smsAttempts = ((await api<ByChannel<AttemptRecord>>('/attempts')).sms ?? []).filter((a) => a.eventId === 'evt-sms-down');
-    const deliveries = deliveriesOf(await api<DeliveryRecord[]>('/deliveries'), 'evt-sms-down');
+    const deliveries = deliveriesOf(await readDeliveries(), 'evt-sms-down');
     must(
       smsAttempts.length === 3 && deliveries.length === 3,
       `The failing payment.failed event was delivered ${deliveries.length} time(s) and its SMS tried ${smsAttempts.length} time(s) (GET /deliveries, /attempts): ` +
@@ -327,9 +356,9 @@ describe('notifications', () => {
   test(DLQ_EXPECTATION, async () => {
     const subscription = await mustSubscribe(TOPIC);
     if (await env().probe(CHECK_APP).waitUntil(() => deadLettered('evt-sms-down'), 2000)) return;
-    const deliveries = deliveriesOf(await api<DeliveryRecord[]>('/deliveries'), 'evt-sms-down');
+    const deliveries = deliveriesOf(await readDeliveries(), 'evt-sms-down');
     requires(
-      deliveries[0]?.answer === 'RETRY',
+      deliveries[0]?.outcome === 'RETRY',
       RETRY_EXPECTATION,
       `The failing payment.failed event was answered ${deliveries[0]?.answer ?? 'never'}, not RETRY, so its retries never ran out.`,
     );
@@ -374,13 +403,13 @@ describe('notifications', () => {
       const sent = await sentOn(id, want);
       const got = channelsFor(sent, id);
       if (got.join() === want.join()) continue;
-      const ds = await api<DeliveryRecord[]>('/deliveries');
+      const ds = await readDeliveries();
       const mine = deliveriesOf(ds, id);
       if (mine.length === 0 && deadLettered(id)) ruleError(what);
       await diagnose([{ id, type, want }], ds);
-      requires(answersRetry || mine[0]?.answer !== 'SUCCESS', RETRY_EXPECTATION, `The event whose ${channel} send failed was answered SUCCESS, so it was never tried again.`);
+      requires(answersRetry || mine[0]?.outcome !== 'SUCCESS', RETRY_EXPECTATION, `The event whose ${channel} send failed was answered SUCCESS, so it was never tried again.`);
       requires(
-        !(mine.length === 1 && mine[0]?.answer === 'RETRY'),
+        !(mine.length === 1 && mine[0]?.outcome === 'RETRY'),
         RETRIES_EXPECTATION,
         `The event whose ${channel} send failed was answered RETRY, but daprd never delivered it again.`,
       );
@@ -388,7 +417,7 @@ describe('notifications', () => {
         false,
         `${what} whose first ${channel} send failed (POST /channels/${channel}/fail-next) went to ${list(got)}, expected ${list(want)}; ` +
           `the notifier answered its deliveries: ${answers(ds, id)}` +
-          (mine.length === 1 && mine[0]?.answer === 'SUCCESS'
+          (mine.length === 1 && mine[0]?.outcome === 'SUCCESS'
             ? ` (on route \`${mine[0].route}\`). SUCCESS tells daprd the event was handled, so the failed send was never tried again.`
             : '.'),
       );
@@ -419,7 +448,7 @@ describe('notifications', () => {
       };
       const on = channelsFor(sent, c.id);
       must(
-        first?.answer === 'DROP',
+        first?.outcome === 'DROP',
         `${c.what} was answered ${first?.answer} on route \`${first?.route}\`, not DROP` +
           (on.length > 0 ? ` (it was sent on ${list(on)}, GET /sent)` : '') +
           `. ${why[first?.answer ?? ''] ?? 'Any error status is retried.'}`,
@@ -431,7 +460,7 @@ describe('notifications', () => {
     const retryMs = componentRetryPolicy(env().resources, 'pubsub', 'inbound')?.intervalMs ?? 0;
     for (const c of cases) {
       const arrived = await env().probe(CHECK_APP).waitUntil(() => deadLettered(c.id), deadLetterTopic === DLQ ? 2000 : Math.min(retryMs, 500) + 500);
-      const count = deliveriesOf(await api<DeliveryRecord[]>('/deliveries'), c.id).length;
+      const count = deliveriesOf(await readDeliveries(), c.id).length;
       must(count === 1, `${c.what} was delivered ${count} times; a DROP is never retried.`);
       must(
         arrived || deadLetterTopic !== DLQ,
@@ -461,7 +490,7 @@ describe('notifications', () => {
     ).catch(() => api<Stored[]>('/dead-letters'));
     const missing = cases.filter((c) => !has(events, c.mark));
     if (missing.length === 0) return;
-    const ds = await api<DeliveryRecord[]>('/deliveries');
+    const ds = await readDeliveries();
     const dlqAnswers = (id: string) =>
       ds.filter((d) => d.topic === DLQ && d.cloudEventId === id).map((d) => d.answer ?? 'nothing yet').join(', ') || 'no delivery';
     must(

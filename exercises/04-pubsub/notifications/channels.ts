@@ -171,7 +171,16 @@ export function attachChannels(server: DaprServer): void {
     };
     res.on('finish', () => {
       const ok = res.statusCode >= 200 && res.statusCode < 300;
-      const status = typeof body === 'object' && body !== null ? (body as { status?: unknown }).status : undefined;
+      // res.json() and a body written by hand reach res.send as JSON text: read the status in it too.
+      let answer = body;
+      if (typeof answer === 'string' || Buffer.isBuffer(answer)) {
+        try {
+          answer = JSON.parse(answer.toString()) as unknown;
+        } catch {
+          // not JSON: no status in it
+        }
+      }
+      const status = typeof answer === 'object' && answer !== null ? (answer as { status?: unknown }).status : undefined;
       record.answer = ok ? String(status ?? 'SUCCESS') : `HTTP ${res.statusCode}`;
     });
     next();
