@@ -444,7 +444,7 @@ describe('chat', () => {
         const missing = sent.filter((m) => m.room === room && !list.some((s) => s.id === m.id));
         if (missing.length > 0) await missingFails(user, room, missing, list);
         const twice = list.find((m, i) => list.findIndex((o) => o.id === m.id) !== i);
-        if (twice) must(false, `${user} shows ${describeMessage(twice)} more than once in ${room}.${redeliveredNote(twice)}`);
+        if (twice) must(false, `${user} shows ${describeMessage(twice)} more than once in ${room}.${redeliveredNote(twice)}`, { about: [twice.id] });
       }
     }
   });
@@ -503,6 +503,7 @@ describe('chat', () => {
       if (repeated) must(
         false,
         `dave shows ${describeMessage(repeated)} more than once in ${room}, after replaying the ${room} stream from its start.${redeliveredNote(repeated)}`,
+        { about: [repeated.id] },
       );
       const extra = daveShows.filter((m) => !historyIds.includes(m.id));
       must(extra.length === 0, `dave shows ${extra.length} message(s) in ${room} that were never on the ${room} stream: ${JSON.stringify(extra[0])}.`);

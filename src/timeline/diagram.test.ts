@@ -145,6 +145,9 @@ describe('the events that explain a failure', () => {
     const late = explain(run, 2100, 5000, 14, ['dl-bad']);
     expect(late[0]).toMatchObject({ kind: 'publish', at: 2000 });
     expect(late.filter((e) => e.kind === 'delivery').map((e) => e.at)).toEqual([2110, 2120]);
+    // Named, but all of it before the window (a duplicate a later test found): the whole story.
+    const before = explain(run, 5000, 6000, 14, ['dl-bad']);
+    expect(before.filter((e) => e.kind === 'delivery').map((e) => e.at)).toEqual([2010, 2060, 2110, 2120]);
   });
 
   test('log lines the diagram says are left out beside it; the apps own lines stay', () => {

@@ -8,28 +8,37 @@ const SHOWN: TimelineEvent['kind'][] = ['publish', 'delivery', 'dead-letter', 'b
 /**
  * Events about the messages active between `from` and `to`, at most about `limit` of them. With
  * `about` (what the failure names: order ids, event ids, the first the most important), the
- * stories of the messages that carry those values, when there are any: the message a failure is
- * about may not be the one with the most trouble in its window (a retried delivery to a
- * restarting app, say). Such a story is told from `from` on, after the publish that began it.
+ * stories of the messages that carry those values, in the window or before it, when there are
+ * any: the message a failure is about may not be the one with the most trouble in its window (a
+ * retried delivery to a restarting app, say), nor in it at all (a duplicate the test found later).
+ * A named story that went on in the window is told from `from` on, after the publish that began it.
  */
 export function explain(events: TimelineEvent[], from: number, to: number, limit = 14, about: string[] = []): TimelineEvent[] {
   const active = events.filter((e) => e.at >= from && e.at <= to && SHOWN.includes(e.kind) && e.kind !== 'broker');
-  const ids: string[] = [];
-  for (const e of active) if (e.eventId && !ids.includes(e.eventId)) ids.push(e.eventId);
-  const all = ids.map((id) => ({ id, events: events.filter((e) => e.eventId === id && SHOWN.includes(e.kind)) }));
+  const storyOf = (id: string) => ({ id, events: events.filter((e) => e.eventId === id && SHOWN.includes(e.kind)) });
+  const all = idsOf(active).map(storyOf);
   // Within one named value, messages an app published in the window first: what it did again.
   const actedIn = (story: TimelineEvent[]) => story.some((e) => e.kind === 'publish' && e.by === 'app' && e.at >= from);
-  const named = all
+  const inWindow = (story: TimelineEvent[]) => story.some((e) => e.at >= from && e.at <= to && e.kind !== 'broker');
+  const named = (about.length > 0 ? idsOf(events.filter((e) => e.at <= to && SHOWN.includes(e.kind))).map(storyOf) : [])
     .map((story) => ({ story, rank: firstCarried(story.events, about), acted: actedIn(story.events) }))
     .filter(({ rank }) => rank >= 0)
     .sort((a, b) => a.rank - b.rank || Number(b.acted) - Number(a.acted))
-    .map(({ story }) => ({ id: story.id, events: story.events.filter((e, i) => i === 0 || e.at >= from) }));
+    .map(({ story }) => ({
+      id: story.id,
+      events: inWindow(story.events) ? story.events.filter((e, i) => i === 0 || e.at >= from) : story.events,
+    }));
   if (named.length > 0) return fill(named, limit);
   // Messages that went wrong tell more: put them first, then the latest.
   const ranked = all
     .map((story, index) => ({ ...story, index, trouble: trouble(story.events) }))
     .sort((a, b) => b.trouble - a.trouble || b.index - a.index);
   return fill(ranked, limit, active.filter((e) => !e.eventId));
+}
+
+/** The event ids of `events`, in order, each once. */
+function idsOf(events: TimelineEvent[]): string[] {
+  return [...new Set(events.flatMap((e) => (e.eventId ? [e.eventId] : [])))];
 }
 
 /**
