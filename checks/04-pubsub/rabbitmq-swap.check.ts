@@ -32,9 +32,9 @@ const orders = [1, 2, 3].map((n) => ({ orderId: `rmq-${n}`, total: 10 * n }));
 let rabbit = false;
 
 /**
- * True when `url` names the task's RabbitMQ: amqp, localhost or 127.0.0.1, port 5672, user and
- * password guest (or none given: guest is the AMQP client's default), the default vhost (no path,
- * `/`, or `/` written out URL-encoded as `/%2f`).
+ * True when `url` names the task's RabbitMQ: amqp, localhost or 127.0.0.1, port 5672, logging in as
+ * guest with password guest (see loginOf), the default vhost (no path, `/`, or `/` written out
+ * URL-encoded as `/%2f`).
  */
 function isTheTasksBroker(url: string): boolean {
   let u: URL;
@@ -43,14 +43,35 @@ function isTheTasksBroker(url: string): boolean {
   } catch {
     return false;
   }
-  const credentials = u.username === '' ? u.password === '' : u.username === 'guest' && u.password === 'guest';
+  const { user, password } = loginOf(url, u);
   return (
     u.protocol === 'amqp:' &&
     ['localhost', '127.0.0.1'].includes(u.hostname) &&
     ['', '5672'].includes(u.port) &&
-    credentials &&
+    user === 'guest' &&
+    password === 'guest' &&
     ['', '/'].includes(vhostOf(u))
   );
+}
+
+/**
+ * Who the AMQP client logs in as, read as daprd's (amqp091-go ParseURI) reads the URL: guest/guest
+ * when it names no user; the user it names, with the password it names, or still guest when it
+ * names none (`amqp://guest@localhost` logs in as guest/guest). WHATWG URL cannot tell `guest@`
+ * from `guest:@` (an empty password), so the user info is looked at as written.
+ */
+function loginOf(url: string, u: URL): { user: string; password: string } {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? '';
+  const at = authority.lastIndexOf('@');
+  if (at < 0) return { user: 'guest', password: 'guest' };
+  const decode = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  return { user: decode(u.username), password: authority.slice(0, at).includes(':') ? decode(u.password) : 'guest' };
 }
 
 /** The vhost an AMQP URL names: its path without the leading `/`, URL-decoded ('' when none). */
@@ -124,9 +145,16 @@ const messages = {
     'The subscriber uses that name.',
   stillOther: (type: string) => `The component \`pubsub\` is \`${type}\`, not RabbitMQ's pub/sub component.`,
   notRabbit: 'The component is not RabbitMQ yet, so how it connects to RabbitMQ cannot be checked.',
-  noConnectionString: (names: string[]) =>
-    `${FILE} has no \`connectionString\` entry (its spec.metadata has: ${names.join(', ') || 'nothing'}). Without one the component ` +
-    'quietly falls back to a default address, which happened to work here.',
+  noConnectionString: (names: string[]) => {
+    // RabbitMQ's component also builds its URL from separate entries (contrib pubsub/rabbitmq metadata.go connectionURI).
+    const parts = names.filter((n) => ['protocol', 'hostname', 'username', 'password'].includes(n));
+    return (
+      `${FILE} has no \`connectionString\` entry (its spec.metadata has: ${names.join(', ') || 'nothing'}). ` +
+      (parts.length
+        ? `The component builds the broker's URL from ${parts.map((n) => `\`${n}\``).join(', ')} instead; the task asks for the one \`connectionString\` URL.`
+        : 'Without one the component quietly falls back to a default address, which happened to work here.')
+    );
+  },
   onlyHost:
     `${FILE} gives the broker's address in \`host\`, the deprecated name of the entry the task asks for.`,
   otherBroker: (url: string) =>
