@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { DaprClient, DaprServer } from '@dapr/dapr';
+import { DaprClient, DaprServer, LogLevel } from '@dapr/dapr';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { logged, redisPubsub, until, useEnvironments } from './lib.js';
+import { groupDone, inboundRetries, logged, redisOf, redisPubsub, until, useEnvironments } from './lib.js';
 
 const start = useEnvironments();
 const apps = path.join(import.meta.dirname, 'apps');
@@ -69,6 +69,42 @@ describe('when daprd learns a DaprServer app\'s subscriptions', { timeout: 60_00
     expect(answer.map((s) => s.topic).sort()).toEqual(['orders', 'payments']);
     expect((await env.subscriptions('orders')).map((s) => s.topic)).toEqual(['orders']);
     expect(env.log.grep(/app is subscribed to the following topics/)).toHaveLength(1);
+  });
+});
+
+describe('a declarative subscription without scopes', { timeout: 60_000 }, () => {
+  test('every app that loads the folder subscribes; one that does not serve the route answers 404, and its copy is dropped, not retried', async () => {
+    const subscription = `apiVersion: dapr.io/v1alpha1
+kind: Subscription
+metadata:
+  name: orders-for-notifications
+spec:
+  pubsubname: pubsub
+  topic: orders
+  route: /orders
+`;
+    const env = await start({
+      extraResources: [redisPubsub(), subscription, inboundRetries('50ms', 3)],
+      apps: [{ appId: 'order-service' }, { appId: 'notification-service', probe: [] }, { appId: 'billing', probe: [] }],
+    });
+    env.probe('billing').respond = () => ({ status: 404 });
+    await env.publish('order-service', 'pubsub', 'orders', { orderId: 'o-1' });
+    const redis = redisOf(env);
+    expect(await groupDone(redis, 'orders', 'notification-service')).toBe(true);
+    expect(await groupDone(redis, 'orders', 'billing')).toBe(true);
+    expect(env.probe('notification-service').deliveries.map((d) => d.data)).toEqual([{ orderId: 'o-1' }]);
+    // One attempt despite the retry policy: 404 means DROP.
+    expect(env.probe('billing').deliveries.map((d) => d.path)).toEqual(['/orders']);
+  });
+});
+
+describe('registering subscriptions on a DaprServer', () => {
+  test('one registration per (component, topic): a second one for the same pair throws, another topic does not', async () => {
+    const server = new DaprServer({ logger: { level: LogLevel.Error } });
+    await server.pubsub.subscribe('pubsub', 'orders', async () => {});
+    await server.pubsub.subscribeWithOptions('pubsub', 'payments', { callback: async () => {} });
+    await expect(server.pubsub.subscribe('pubsub', 'orders', async () => {})).rejects.toThrow(/already subscribed/);
+    await expect(server.pubsub.subscribeWithOptions('pubsub', 'payments', { callback: async () => {} })).rejects.toThrow(/already subscribed/);
   });
 });
 
