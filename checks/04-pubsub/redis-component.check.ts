@@ -12,7 +12,7 @@ import { useExercise } from '../lib/exercise.js';
 import { failWithCause, getJson, must, postJson, requires } from '../lib/expect.js';
 import { brokerSettled } from '../lib/broker-settled.js';
 import { describeComponents } from '../lib/metadata.js';
-import { useRedisStreams } from '../lib/redis-streams.js';
+import { pubsubRedisDb, useRedisStreams } from '../lib/redis-streams.js';
 
 // A second subscriber, living in the check: with a shared consumerID it would compete with the
 // exercise's subscriber for each order instead of getting its own copy.
@@ -21,7 +21,7 @@ const env = useExercise({
 });
 const FILE = 'resources/pubsub.yaml';
 // The component may keep its streams in another Redis database (`redisDB`): read them there.
-const streams = useRedisStreams(env, { db: () => redisDb() });
+const streams = useRedisStreams(env, { db: () => pubsubRedisDb(env(), FILE) });
 const LISTED = 'both sidecars list a pubsub.redis component named pubsub';
 const PUBLISHED = 'an order posted to the publisher reaches the subscriber';
 const SUBSCRIBERS = ['subscriber', 'order-audit'];
@@ -48,14 +48,6 @@ function deliverAll(): Promise<Record<string, unknown[]>> {
     };
   })();
   return delivered;
-}
-
-/** The component's `redisDB` (0 when it sets none, or none daprd could read). */
-function redisDb(): number {
-  const doc = env().resources.find((r) => r.file === FILE && r.doc.kind === 'Component')?.doc;
-  const items = (doc?.spec as { metadata?: { name?: string; value?: unknown }[] } | undefined)?.metadata ?? [];
-  const db = Number(items.find((m) => m.name === 'redisDB')?.value ?? 0);
-  return Number.isInteger(db) && db >= 0 ? db : 0;
 }
 
 /**

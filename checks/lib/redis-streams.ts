@@ -38,10 +38,22 @@ export interface RedisStreams {
 
 export interface RedisStreamsOptions {
   /**
-   * The Redis database the streams are in: a component's `redisDB`, when a learner's component
-   * sets one. Read when the connection opens (after the run's resources are loaded); 0 by default.
+   * The Redis database the streams are in. Read when the connection opens (after the run's
+   * resources are loaded); by default the `redisDB` of the run's pubsub.redis component, 0 when it
+   * sets none: a learner's component may keep its streams in another database, correctly.
    */
   db?: () => number;
+}
+
+/** The `redisDB` of the run's first pubsub.redis component (0 when it sets none, or none daprd could read). */
+export function pubsubRedisDb(env: Environment, file?: string): number {
+  for (const { file: from, doc } of env.resources) {
+    const spec = doc.spec as { type?: unknown; metadata?: { name?: unknown; value?: unknown }[] } | undefined;
+    if (doc.kind !== 'Component' || spec?.type !== 'pubsub.redis' || (file !== undefined && from !== file)) continue;
+    const db = Number(spec.metadata?.find((m) => m.name === 'redisDB')?.value ?? 0);
+    return Number.isInteger(db) && db >= 0 ? db : 0;
+  }
+  return 0;
 }
 
 /** Registers an afterAll that closes the connection; call it at the top of a check file. */
@@ -54,7 +66,7 @@ export function useRedisStreams(env: () => Environment, options: RedisStreamsOpt
     if (!client) {
       const server = env().redis;
       if (!server) throw new Error('This run has no Redis.');
-      client = new Redis({ host: server.host, port: server.port, db: options.db?.() ?? 0, lazyConnect: false, maxRetriesPerRequest: 1 });
+      client = new Redis({ host: server.host, port: server.port, db: options.db?.() ?? pubsubRedisDb(env()), lazyConnect: false, maxRetriesPerRequest: 1 });
     }
     return client;
   };
