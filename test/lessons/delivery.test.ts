@@ -27,6 +27,27 @@ describe('at-least-once delivery on Redis', { timeout: 60_000 }, () => {
     expect(Math.min(...gaps)).toBeLessThan(400);
   });
 
+  test('redeliverInterval takes a bare number of milliseconds only: "500ms" is ignored, silently, and the reclaim loop keeps its default 15 s', { timeout: 90_000 }, async () => {
+    const env = await start({
+      // As in the test above, but the interval written as a duration string.
+      extraResources: [redisPubsub({ processingTimeout: '2s', redeliverInterval: '500ms' }), inboundRetries('500ms', 7)],
+      apps: [{ appId: 'publisher' }, { appId: 'payments', probe: orders }],
+    });
+    const payments = env.probe('payments');
+    payments.respond = () => RETRY;
+    expect(await groupDone(redisOf(env), 'orders', 'payments')).toBe(true);
+    const subscribedAt = Date.now();
+    await env.publish('publisher', 'pubsub', 'orders', { orderId: 'o-1' });
+    // With a 500 ms loop the message would be back within about 3 s (the test above sees more than
+    // 12 deliveries); here, the 8 attempts of one chain and nothing more for 10 s.
+    expect(await payments.waitUntil((d) => d.length > 8, 10_000)).toBe(false);
+    expect(payments.deliveries).toHaveLength(8);
+    // Then the loop's first tick, 15 s after the subscription started, claims it again.
+    expect(await payments.waitUntil((d) => d.length > 8, 20_000)).toBe(true);
+    expect(payments.deliveries[8]!.at - subscribedAt).toBeGreaterThan(12_000);
+    expect(env.log.grep(/redeliverInterval/i)).toEqual([]);
+  });
+
   test('a message whose retries fit in processingTimeout is delivered 1 + maxRetries times, then acknowledged', async () => {
     const env = await start({
       extraResources: [redisPubsub({ processingTimeout: '10s', redeliverInterval: '500' }), inboundRetries('100ms', 3)],

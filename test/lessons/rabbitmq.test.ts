@@ -1,15 +1,30 @@
 // RabbitMQ behaviour the lesson "Swapping the broker" states. RabbitMQ is the machine's own server
 // on localhost:5672, shared: every test uses topics of its own.
 import { randomUUID } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { rabbitMQAnswers } from '../../checks/lib/rabbitmq.js';
-import { RunLog } from '../../src/harness/environment.js';
+import amqp from 'amqplib';
+import { queueStates, rabbitMQAnswers } from '../../checks/lib/rabbitmq.js';
+import { eventually, getJson, must, postJson } from '../../checks/lib/expect.js';
+import { readRunFile, RunLog } from '../../src/harness/environment.js';
 import type { ProbeSubscription } from '../../src/harness/probe.js';
-import { component, redisPubsub, sleep, until, useEnvironments } from './lib.js';
+import { component, inboundRetries, redisPubsub, sleep, until, useEnvironments } from './lib.js';
 
 const start = useEnvironments();
+/** RabbitMQ's own CLI, to make a vhost for a test whose names are fixed (the machine's RabbitMQ server ships it). */
+const rabbitmqctl = (...args: string[]) => execFileSync('rabbitmqctl', args, { stdio: 'pipe', timeout: 30_000 });
+const hasRabbitmqctl = (() => {
+  try {
+    execFileSync('rabbitmqctl', ['--help'], { stdio: 'ignore', timeout: 10_000 });
+    return true;
+  } catch (error) {
+    // `--help` exits 64 when the CLI is there
+    return (error as { status?: number }).status === 64;
+  }
+})();
+if (!hasRabbitmqctl) console.warn('\n  rabbitmqctl is not on PATH: the shop-on-RabbitMQ lesson test does not run.\n');
 const rabbit = (metadata: Record<string, string> = {}) =>
   component('pubsub', 'pubsub.rabbitmq', { connectionString: 'amqp://guest:guest@localhost:5672', ...metadata });
 const topicOfThisRun = () => `lesson-${randomUUID().slice(0, 8)}`;
@@ -45,6 +60,74 @@ describe.runIf(await rabbitMQAnswers())('RabbitMQ', { timeout: 90_000 }, () => {
     expect(await reader.waitUntil((d) => d.length > 0, 10_000)).toBe(true);
     await sleep(1000);
     expect(reader.deliveries.map((d) => d.data)).toEqual([{ orderId: 'second' }]);
+  });
+
+  test('a message that still fails after the Resiliency retries is nacked without requeue and RabbitMQ drops it; with enableDeadLetter it waits in the queue dlq-<queue> instead', async () => {
+    for (const enableDeadLetter of [false, true]) {
+      const topic = topicOfThisRun();
+      const queue = `payments-${topic}`;
+      try {
+        const env = await start({
+          redis: false,
+          extraResources: [rabbit({ enableDeadLetter: String(enableDeadLetter) }), inboundRetries('100ms', 2)],
+          apps: [{ appId: 'publisher' }, { appId: 'payments', probe: [{ pubsubname: 'pubsub', topic }] }],
+        });
+        const payments = env.probe('payments');
+        payments.respond = () => ({ status: 200, body: { status: 'RETRY' } });
+        await env.publish('publisher', 'pubsub', topic, { orderId: 'o-1' });
+        expect(await payments.waitUntil((d) => d.length === 3, 10_000)).toBe(true);
+        // Requeued, it would come back at once; it does not.
+        await sleep(1500);
+        expect(payments.deliveries).toHaveLength(3);
+        const states = await queueStates([queue, `dlq-${queue}`]);
+        expect(states.get(queue)?.messages).toBe(0);
+        expect(states.get(`dlq-${queue}`)?.messages).toBe(enableDeadLetter ? 1 : undefined);
+        await env.stop();
+      } finally {
+        // The broker is shared: take away what this run declared (the dead-letter queue has no consumer
+        // and would stay).
+        const connection = await amqp.connect('amqp://guest:guest@localhost:5672');
+        const channel = await connection.createChannel();
+        for (const name of [queue, `dlq-${queue}`]) await channel.deleteQueue(name);
+        for (const name of [topic, `dlx-${queue}`]) await channel.deleteExchange(name);
+        await connection.close();
+      }
+    }
+  });
+
+  // The shop's topics have fixed names, and the broker is shared (a learner may run the shop on it
+  // by hand at the same time): the shop runs in a vhost of its own, made with rabbitmqctl.
+  test.runIf(hasRabbitmqctl)('the shop of "A complete flow: the shop" runs on RabbitMQ with only its pubsub component replaced by the lesson\'s, its TypeScript unchanged', { timeout: 120_000 }, async () => {
+    const shop = path.resolve(import.meta.dirname, '../../modules/04-pubsub/examples/ecommerce');
+    const lesson = readFileSync(path.resolve(import.meta.dirname, '../../modules/04-pubsub/lessons/08-swapping-the-broker.md'), 'utf8');
+    const lessonComponent = /```yaml\n([\s\S]*?type: pubsub\.rabbitmq[\s\S]*?)```/.exec(lesson)![1]!;
+    const vhost = `course-shop-${randomUUID()}`;
+    const rabbitComponent = lessonComponent.replace('amqp://guest:guest@localhost:5672', `amqp://guest:guest@localhost:5672/${vhost}`);
+    expect(rabbitComponent, 'the lesson\'s connectionString').not.toBe(lessonComponent);
+    const keep = ['statestore.yaml', 'resiliency.yaml'].map((f) => readFileSync(path.join(shop, 'resources', f), 'utf8'));
+    rabbitmqctl('add_vhost', vhost);
+    try {
+      rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*');
+      const runFile = readRunFile(shop);
+      const env = await start({
+        extraResources: [...keep, rabbitComponent],
+        apps: runFile.apps.map((app) => ({ appId: app.appId, command: app.command, cwd: app.dir, env: app.env })),
+        readyTimeoutMs: 60_000,
+      });
+      expect((await env.components('order-service')).find((c) => c.name === 'pubsub')?.type).toBe('pubsub.rabbitmq');
+      const answer = await postJson(`${env.app('order-service').appUrl}/orders`, { items: [{ sku: 'mug', quantity: 2 }], total: 24 });
+      must(answer.status === 201, `POST /orders answered ${answer.status}: ${answer.text}`);
+      const { orderId } = JSON.parse(answer.text) as { orderId: string };
+      await eventually(
+        () => getJson<{ status: string }>(`${env.app('order-service').appUrl}/orders/${orderId}`),
+        (order) => order.status === 'completed',
+        (order) => `Order ${orderId} is ${order?.status ?? 'unreadable'}, not completed.`,
+        20_000,
+      );
+      await env.stop();
+    } finally {
+      rabbitmqctl('delete_vhost', vhost); // its queues and exchanges with it
+    }
   });
 
   /** Declares the queue `audit-<topic>` and leaves it unread, so messages can wait and expire there. */
