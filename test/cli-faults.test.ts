@@ -81,7 +81,9 @@ describe('the CLI stopped by a signal during a real check', { timeout: PHASE_MS 
         run.child.kill(signal);
         expect(await run.exited).toBe(EXIT[signal]);
         // SIGKILL: the CLI cleans up nothing; its worker sees its parent gone and ends the run itself.
-        await until(() => !processes.some(stillRuns), 10_000, 'every process of the run ending');
+        await until(() => !processes.some(stillRuns), 10_000, 'every process of the run ending').catch((error: Error) => {
+          throw new Error(`${error.message}; still running: ${processes.filter(stillRuns).map((p) => `${p.name} ${p.pid}`).join(', ')}`);
+        });
         const ms = Date.now() - signalled;
         if (process.env.FAULT_TIMINGS) console.log(`[bound] ${signal} while ${phase}: ${ms} ms of 10000 ms`);
         expect(processes.filter(stillRuns)).toEqual([]);

@@ -101,7 +101,11 @@ function run(
 ): Promise<string | undefined> {
   // `nice` starts it niced with all of its threads (setpriority on a pid reaches one thread only).
   const nice = priority === 'low' ? findOnPath('nice') : undefined;
-  const [command, argv] = nice ? [nice, ['-n', '19', file, ...args]] : [file, args];
+  let [command, argv] = nice ? [nice, ['-n', '19', file, ...args]] : [file, args];
+  // A CLI killed by SIGKILL cannot stop its compiler, which would run on to its end: on Linux,
+  // util-linux's setpriv has the kernel kill it with its parent (PR_SET_PDEATHSIG, kept across exec).
+  const setpriv = process.platform === 'linux' ? findOnPath('setpriv') : undefined;
+  if (setpriv) [command, argv] = [setpriv, ['--pdeathsig', 'KILL', '--', command, ...argv]];
   return new Promise((resolve) => {
     execFile(command, argv, { signal, timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) => {
       const code = (error as { code?: unknown } | null)?.code;
