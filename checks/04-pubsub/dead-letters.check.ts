@@ -10,7 +10,7 @@ import { describeSubscriptions } from '../lib/metadata.js';
 import { deliveryCount, ingressOutcomes, subscriptionPaths } from '../lib/metrics.js';
 import { settledDeliveryCount } from '../lib/settled-count.js';
 import { useRedisStreams } from '../lib/redis-streams.js';
-import { componentRetryPolicy } from '../lib/resiliency.js';
+import { componentRetryPolicy, resiliencyScopedAway } from '../lib/resiliency.js';
 import { sidecarGate } from '../lib/sidecar-gate.js';
 
 // payments reaches its sidecar only once daprd has asked it for its subscriptions: a subscription
@@ -53,7 +53,7 @@ async function publishAndSettle(order: TestOrder): Promise<Delivered> {
   const attemptsBefore = await deliveryCount(env(), 'payments', paths);
   const outcomesBefore = await ingressOutcomes(env(), 'payments', 'orders');
   await env().publish('payments', 'pubsub', 'orders', order);
-  const policy = componentRetryPolicy(env().resources, 'pubsub');
+  const policy = componentRetryPolicy(env().resources, 'pubsub', 'inbound', 'payments');
   const retryTimeMs = policy && policy.maxRetries > 0 ? policy.maxRetries * policy.intervalMs : 0;
   const settled = await streams().consumed('orders', 'payments', Math.min(8000 + retryTimeMs, 15_000));
   const attempts = await settledDeliveryCount(env(), 'payments', paths);
@@ -113,11 +113,11 @@ describe('dead-letters', () => {
 
   test(RETRIED, async () => {
     const { attempts, outcomes, settled } = await deliverFailing();
-    const policy = componentRetryPolicy(env().resources, 'pubsub');
+    const policy = componentRetryPolicy(env().resources, 'pubsub', 'inbound', 'payments');
     must(attempts > 0, messages.neverDelivered);
     must(!(attempts === 1 && outcomes.success), messages.answeredSuccess);
     must(!(attempts === 1 && outcomes.drop && !outcomes.retry), messages.answeredDrop);
-    must(policy, messages.noPolicy(attempts, retryTargets()));
+    must(policy, messages.noPolicy(attempts, retryTargets(), resiliencyScopedAway(env().resources, 'payments')));
     must(settled, messages.stillRetrying(attempts, policy.name, policy.file, policy.maxRetries, policy.intervalMs));
     must(attempts === ATTEMPTS, messages.wrongAttempts(attempts, policy.name, policy.file, policy.maxRetries));
     must(policy.policy === 'constant' && policy.intervalMs === 50, messages.wrongPace(policy.name, policy.file, policy.policy, policy.intervalMs));
@@ -181,9 +181,11 @@ const messages = {
     `The ${about(bad)} was delivered once, and the sidecar recorded the answer as SUCCESS: it acknowledged the order, ` +
     'which is now gone, neither retried nor dead-lettered. (The SDK answers SUCCESS for a handler that throws, too.)',
   answeredDrop: `The ${about(bad)} was delivered once and dropped: the sidecar never retries DROP (or HTTP 404).`,
-  noPolicy: (attempts: number, targets: string[]) =>
+  noPolicy: (attempts: number, targets: string[], scopedAway: string[]) =>
     `The ${about(bad)} was delivered ${attempts === 1 ? 'once' : `${attempts} times`} and never again: the handler asked for a retry, but no retry policy ` +
-    `applies to deliveries from component \`pubsub\`${targets.length ? ` (your Resiliency applies one to ${targets.join(', ')})` : ''}.`,
+    (scopedAway.length
+      ? `that payments' sidecar loads applies to deliveries from component \`pubsub\`: it does not load ${scopedAway.join('; ')}.`
+      : `applies to deliveries from component \`pubsub\`${targets.length ? ` (your Resiliency applies one to ${targets.join(', ')})` : ''}.`),
   stillRetrying: (attempts: number, name: string, file: string, maxRetries: number, intervalMs: number) =>
     `The ${about(bad)} was still being retried after ${attempts} deliveries. Your policy \`${name}\` (${file}) ` +
     `has maxRetries: ${maxRetries} and waits ${intervalMs} ms between attempts.`,

@@ -13,7 +13,7 @@ import type { AttemptRecord, ChannelName, DeliveryRecord, SentRecord } from '../
 import { useExercise } from '../lib/exercise.js';
 import { eventually, failWithCause, getJson, must, postJson, requires } from '../lib/expect.js';
 import { describeSubscriptions } from '../lib/metadata.js';
-import { componentRetryPolicy } from '../lib/resiliency.js';
+import { componentRetryPolicy, resiliencyScopedAway } from '../lib/resiliency.js';
 
 const TOPIC = 'notifications';
 const DLQ = 'notifications-dlq';
@@ -325,11 +325,12 @@ describe('notifications', () => {
   });
 
   test(RETRIES_EXPECTATION, async () => {
-    const policy = componentRetryPolicy(env().resources, 'pubsub', 'inbound');
+    const policy = componentRetryPolicy(env().resources, 'pubsub', 'inbound', 'notifier');
     must(
       policy,
       // What is wrong only: where to look is the expectation's hint (module.yaml), printed under it.
-      'No Resiliency resource that daprd loads retries the deliveries of `pubsub` to this app, so a failing event is tried once only.',
+      'No Resiliency resource that daprd loads retries the deliveries of `pubsub` to this app, so a failing event is tried once only.' +
+        resiliencyScopedAway(env().resources, 'notifier').map((r) => ` notifier's sidecar does not load ${r}.`).join(''),
     );
     must(
       policy.policy === 'constant' && policy.maxRetries === 2 && policy.intervalMs === 50,
@@ -457,7 +458,7 @@ describe('notifications', () => {
     // With a dead-letter topic, daprd forwards a DROP there at once, and its arrival means daprd is
     // done with the event. Without one nothing marks the end: wait out one retry interval (short:
     // a DROP is not retried, so no second delivery should come).
-    const retryMs = componentRetryPolicy(env().resources, 'pubsub', 'inbound')?.intervalMs ?? 0;
+    const retryMs = componentRetryPolicy(env().resources, 'pubsub', 'inbound', 'notifier')?.intervalMs ?? 0;
     for (const c of cases) {
       const arrived = await env().probe(CHECK_APP).waitUntil(() => deadLettered(c.id), deadLetterTopic === DLQ ? 2000 : Math.min(retryMs, 500) + 500);
       const count = deliveriesOf(await readDeliveries(), c.id).length;

@@ -16,14 +16,19 @@ export interface RetryPolicy {
   intervalMs: number;
 }
 
-/** The retry policy on `targets.components.<component>.<direction>.retry`, if any resource sets one. */
+/**
+ * The retry policy on `targets.components.<component>.<direction>.retry`, if any resource sets one;
+ * with `appId`, only from resources that app's sidecar loads (daprd skips a Resiliency whose
+ * `scopes` leave its app out: pkg/resiliency FromConfigurations).
+ */
 export function componentRetryPolicy(
   resources: ResourceDoc[],
   component: string,
   direction: 'inbound' | 'outbound' = 'inbound',
+  appId?: string,
 ): RetryPolicy | undefined {
   for (const { file, doc } of resources) {
-    if (doc.kind !== 'Resiliency') continue;
+    if (doc.kind !== 'Resiliency' || (appId !== undefined && scopedAway(doc, appId))) continue;
     const spec = (doc.spec ?? {}) as {
       policies?: { retries?: Record<string, Record<string, unknown>> };
       targets?: { components?: Record<string, Record<string, { retry?: unknown }>> };
@@ -45,6 +50,18 @@ export function componentRetryPolicy(
     };
   }
   return undefined;
+}
+
+/** The Resiliency resources `appId`'s sidecar does not load, their scopes leaving it out: `\`name\` (file), whose scopes name only a, b`. */
+export function resiliencyScopedAway(resources: ResourceDoc[], appId: string): string[] {
+  return resources
+    .filter(({ doc }) => doc.kind === 'Resiliency' && scopedAway(doc, appId))
+    .map(({ file, doc }) => `\`${String((doc.metadata as { name?: unknown } | undefined)?.name ?? '')}\` (${file}), whose scopes name only ${(doc.scopes as unknown[]).join(', ')}`);
+}
+
+function scopedAway(doc: ResourceDoc['doc'], appId: string): boolean {
+  const scopes = doc.scopes;
+  return Array.isArray(scopes) && scopes.length > 0 && !scopes.includes(appId);
 }
 
 /**
