@@ -2,6 +2,7 @@
 // with one bulk request, and answers how many were published and which failed.
 import { describe, test } from 'vitest';
 import { useExercise } from '../lib/exercise.js';
+import { orderIdIn } from '../lib/order-id.js';
 import { must, postJson, requires } from '../lib/expect.js';
 import { publishGate } from '../lib/publish-gate.js';
 import { apiCalls, describeApiCalls, describeGrpcApiCalls, grpcApiCalls } from '../lib/sidecar-api-calls.js';
@@ -28,17 +29,7 @@ const refusedBatch = [
   { orderId: 'sandbox-2', customer: 'eve', total: 2 },
 ];
 
-/** The orderId an event carries, whether its data came as an object or as JSON text. */
-const idOf = (data: unknown) => {
-  if (typeof data === 'string') {
-    try {
-      data = JSON.parse(data);
-    } catch {
-      return undefined;
-    }
-  }
-  return (data as { orderId?: unknown } | null)?.orderId;
-};
+const idOf = orderIdIn;
 // daprd re-encodes JSON data (its keys come out sorted): compare field by field.
 const sameFields = (data: unknown, sent: Record<string, unknown>) =>
   Object.keys(data as object).length === Object.keys(sent).length &&

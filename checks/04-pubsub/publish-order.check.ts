@@ -6,6 +6,7 @@
 import { describe, test } from 'vitest';
 import type { Delivery } from '../lib/exercise.js';
 import { useExercise } from '../lib/exercise.js';
+import { orderIdIn } from '../lib/order-id.js';
 import { failWithCause, must, postJson, requires } from '../lib/expect.js';
 import { useRedisFaults } from '../lib/redis-faults.js';
 import { useRedisStreams } from '../lib/redis-streams.js';
@@ -23,18 +24,7 @@ const orders = [
 ];
 const refused = { orderId: 'order-1003', customer: 'cy', total: 3 };
 
-// An order's orderId, also when it came as JSON text (a content-type mistake is the JSON-object
-// expectation's to report, not the failed-publish one's).
-const idOf = (data: unknown): unknown => {
-  if (typeof data === 'string') {
-    try {
-      return idOf(JSON.parse(data));
-    } catch {
-      return undefined;
-    }
-  }
-  return (data as { orderId?: unknown } | null)?.orderId;
-};
+const idOf = orderIdIn;
 /**
  * The orderId an event carries: in its data, or, when it has no data, in the envelope itself (an
  * order published as `application/cloudevents+json` is taken for a whole CloudEvent).
