@@ -8,7 +8,7 @@
 // highlight.js is bundled with only the languages the lessons use, as highlight-subset.ts arranges
 // for the unbundled renderer. Where a bundle is missing (tests run src/ through tsx), the modules
 // are loaded as they are.
-// A third bundle is for every check's vitest worker: the harness API that checks import
+// A third bundle is for every check's worker: the harness API that checks import
 // (src/harness/check-api.ts, with execa, zod and yaml inside) as dist/harness/check-api.bundle.js,
 // which `course check` gives the worker in its place (src/grading/run-check.ts). It is ESM and sits
 // beside the modules it replaces, so that their `import.meta.url` paths still hold.

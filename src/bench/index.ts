@@ -145,7 +145,7 @@ async function benchChecks(ids: string[], runtimes: string[]): Promise<void> {
   const runs = Math.min(RUNS, 3);
   console.log(`\ncourse check on the solution, cold environment each time (median of ${runs})`);
   console.log(`  ${''.padEnd(24)} ${'total'.padStart(8)} ${'environment'.padStart(12)} ${'services'.padStart(9)} ${'assertions'.padStart(11)} ${'runner'.padStart(9)} ${'teardown'.padStart(12)}`);
-  console.log(`  ${''.padEnd(24)} ${'(verdict)'.padStart(8)} ${''.padStart(12)} ${''.padStart(9)} ${''.padStart(11)} ${'(vitest)'.padStart(9)} ${'(after it)'.padStart(12)}`);
+  console.log(`  ${''.padEnd(24)} ${'(verdict)'.padStart(8)} ${''.padStart(12)} ${''.padStart(9)} ${''.padStart(11)} ${'(worker)'.padStart(9)} ${'(after it)'.padStart(12)}`);
   for (const id of ids) {
     const exercise = course.items.find((i): i is Exercise => i.kind === 'exercise' && i.id === id);
     if (!exercise) {

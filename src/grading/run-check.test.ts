@@ -54,6 +54,27 @@ describe('runCheck before the check runs', () => {
   });
 });
 
+describe('runCheck when the check cannot run to its end', () => {
+  it('does not pass a check whose process was killed after its first expectation, and says so', async () => {
+    const greet = exercise('greet');
+    const dir = path.join(tmp, 'greet');
+    cpSync(greet.solutionDir, dir, { recursive: true });
+    process.env.FIXTURE_WORKER_DIES_AFTER = '1';
+    try {
+      const result = await runCheck({ root: fixture, exercise: greet, dir, onSetupProgress: () => {} });
+      expect(result.outcome).toBe('environment');
+      expect(result.expectations.map((e) => [e.name, e.passed])).toEqual([
+        ['exports greet', true],
+        ['the check runs', false],
+      ]);
+      expect(result.expectations[1]!.message).toBe("The check could not run to its end: the check's process stopped before the check was over (it was ended by SIGKILL)");
+    } finally {
+      delete process.env.FIXTURE_WORKER_DIES_AFTER;
+    }
+    expect(readdirSync(tmp)).toEqual(['greet']);
+  });
+});
+
 describe('a warm CheckRunner (course watch)', () => {
   it('re-checks one folder as it is edited with the verdict a cold check gives, and leaves nothing once closed', async () => {
     const greet = exercise('greet');

@@ -1,16 +1,16 @@
 // Runs an exercise's graded check (a vitest file under checks/) against a folder of learner code,
-// and turns vitest's results into a CheckResult a learner can read.
+// in a worker process of its own (check-worker.ts), and turns what the worker reports into a
+// CheckResult a learner can read.
 import { existsSync, mkdtempSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Writable } from 'node:stream';
-import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import type { Exercise } from '../course/manifest.js';
 import type { TimelineEvent } from '../timeline/model.js';
 import { missingFiles, missingFilesMessage } from './missing-files.js';
 import { outcomeOf, type CheckResult, type ExpectationResult, type FailureKind } from './result.js';
-import { CHECK_API_BUNDLE } from '../cold-load.js';
+import { bundleCheck } from './check-bundle.js';
+import { CheckWorker, type WorkerHandlers } from './check-worker-process.js';
+import type { WorkerError } from './check-worker-messages.js';
 import { VERDICT_KNOWN_FILE } from './verdict-known.js';
 
 export interface RunCheckOptions {
@@ -28,7 +28,7 @@ export interface RunCheckOptions {
   /**
    * Given: the result comes as soon as the verdict is known (every expectation over, the report's
    * files written), and the teardown still under way (stopping the services, sidecars, Redis,
-   * vitest) is handed over here, resolved when it is done. Not called when the run ended before a
+   * the worker) is handed over here, resolved when it is done. Not called when the run ended before a
    * verdict was known (a check without the marker, Ctrl-C, the time limit): then, and without
    * this option, the result waits for the teardown.
    */
@@ -41,33 +41,21 @@ export interface CheckSideReport {
   servicesMs: number;
 }
 
-interface VitestError {
-  name?: string;
-  message?: string;
-  logExcerpt?: string[];
-  blockedBy?: string;
-  rootCause?: string;
-}
-
-/** A check run once: its own vitest, closed as the run ends (`course check`, `dev check`). */
+/** A check run once: its own worker, forked as the run starts (`course check`, `dev check`). */
 export async function runCheck(options: RunCheckOptions): Promise<CheckResult> {
   return new CheckRunner(options.root, options.exercise, { keep: false }).run(options);
 }
 
 /**
- * Runs one exercise's check, again and again for `course watch` (a warm re-check): what does not
- * depend on the learner's edit stays, namely this process's vitest with its transformed check
- * files; each run still gets a new worker (forks), so a run starts from nothing of the last one's,
- * as a cold check does. `{ keep: false }`: vitest is closed at the end of the run, as `runCheck`.
+ * Runs one exercise's check, again and again for `course watch` (a warm re-check). Each run is a
+ * new worker process (check-worker.ts), so a run starts from nothing of the last one's, as a cold
+ * check does; with `{ keep: true }` the next run's worker is forked as soon as a run is over, and
+ * has loaded what every check needs by the time the learner saves again.
  */
 export class CheckRunner {
-  private vitest?: Vitest;
-  private vitestDir?: string;
-  private started = false;
+  private next?: CheckWorker;
   /** The run under way (each run waits for the last one's teardown). */
   private last: Promise<void> = Promise.resolve();
-  /** The run under way's handlers of vitest's reports. */
-  private current?: Pick<Reporter, 'onTestModuleCollected' | 'onTestCaseResult'>;
 
   constructor(
     private readonly root: string,
@@ -90,19 +78,19 @@ export class CheckRunner {
     }
   }
 
-  /** Closes vitest once the last run's teardown is over. */
+  /** Ends the worker kept ready, once the last run's teardown is over. */
   async close(): Promise<void> {
     await this.last;
-    await this.closeVitest();
+    const next = this.next;
+    this.next = undefined;
+    await next?.stop();
   }
 
-  private async closeVitest(): Promise<void> {
-    const vitest = this.vitest;
-    this.vitest = undefined;
-    this.started = false;
-    await vitest?.close();
-    if (this.vitestDir) (await import('../harness/processes.js')).removeOwnedPath(this.vitestDir);
-    this.vitestDir = undefined;
+  /** The worker kept ready, or a new one. */
+  private takeWorker(): CheckWorker {
+    const worker = this.next ?? new CheckWorker(this.root);
+    this.next = undefined;
+    return worker;
   }
 
   private async runOnce(options: RunCheckOptions, handOver: (teardown: Promise<void>) => void): Promise<CheckResult> {
@@ -112,7 +100,7 @@ export class CheckRunner {
     const timeoutMs = exercise.timeoutSeconds * 1000;
 
     // The verdict is known once every collected test has a result and the worker has marked the
-    // report complete (see verdict-known.ts): vitest reports the results, the worker the files.
+    // report complete (see verdict-known.ts): the worker reports the results, and writes the files.
     let collected: number | undefined;
     let finished = 0;
     let markedComplete = false;
@@ -121,33 +109,31 @@ export class CheckRunner {
     const maybeVerdict = () => {
       if (markedComplete && collected !== undefined && finished >= collected) verdictKnown();
     };
-
-    this.current = {
-      onTestModuleCollected(testModule: TestModule) {
-        collected = [...testModule.children.allTests()].length;
+    const handlers: WorkerHandlers = {
+      onCollected(tests) {
+        collected = tests;
         maybeVerdict();
       },
-      onTestCaseResult(testCase: TestCase) {
+      onResult(test) {
         finished++;
         maybeVerdict();
-        const result = testCase.result();
         // A failed beforeAll (the environment did not start) leaves its tests skipped; each is an
         // expectation the learner did not meet, for the hook's reason.
-        const hookError = result.state === 'skipped' ? enclosingError(testCase) : undefined;
-        if ((result.state === 'skipped' && !hookError) || result.state === 'pending') return;
-        const passed = result.state === 'passed';
-        const error = hookError ?? causeOf(result.errors as VitestError[] | undefined);
+        const hookError = test.state === 'skipped' ? test.hookError : undefined;
+        if (test.state === 'skipped' && !hookError) return;
+        const passed = test.state === 'passed';
+        const error = hookError ?? causeOf(test.errors);
         const expectation: ExpectationResult = {
-          name: testCase.name,
+          name: test.name,
           passed,
-          durationMs: Math.round(testCase.diagnostic()?.duration ?? 0),
+          durationMs: test.durationMs,
           ...(passed
             ? {}
             : {
                 message: plainMessage(error),
                 kind: kindOf(error),
-                logExcerpt: error?.logExcerpt?.length ? error.logExcerpt : testCase.meta().logExcerpt,
-                ...(testCase.meta().timeline ? { timeline: testCase.meta().timeline } : {}),
+                logExcerpt: error?.logExcerpt?.length ? error.logExcerpt : test.meta.logExcerpt,
+                ...(test.meta.timeline ? { timeline: test.meta.timeline as TimelineEvent[] } : {}),
                 ...(error?.blockedBy ? { blockedBy: error.blockedBy } : {}),
                 ...(error?.rootCause ? { rootCause: error.rootCause } : {}),
               }),
@@ -166,30 +152,29 @@ export class CheckRunner {
     });
     const missing = missingFiles(exercise, options.dir);
     if (missing.length > 0) return notRun(messages.filesThere, missingFilesMessage(exercise, options.dir, missing), 'code');
+    // Forked now, it loads while daprd is looked for.
+    const worker = this.takeWorker();
     // A missing daprd is built (or an image pulled) here, with visible progress, not inside the check's time limit.
     const setupFailure = await provisionRuntime(options.onSetupProgress ?? ((line) => process.stderr.write(`${line}\n`)));
-    if (setupFailure) return notRun(messages.checkRuns, setupFailure, 'environment');
+    if (setupFailure) {
+      await worker.stop();
+      return notRun(messages.checkRuns, setupFailure, 'environment');
+    }
     const { ownPath, removeOwnedPath } = await import('../harness/processes.js');
     const { CheckProcesses } = await import('./check-processes.js');
     const reportDir = mkdtempSync(path.join(os.tmpdir(), 'course-check-'));
     ownPath(reportDir);
     const marker = path.join(reportDir, VERDICT_KNOWN_FILE);
     const markerWatch = watchFor(marker, () => ((markedComplete = true), maybeVerdict()));
-    const previousEnv = { dir: process.env.COURSE_EXERCISE_DIR, report: process.env.COURSE_CHECK_REPORT_DIR, id: process.env.COURSE_EXERCISE_ID };
-    // Read by the worker, which each run starts anew.
-    process.env.COURSE_EXERCISE_DIR = options.dir;
-    // For the harness's messages (e.g. which `course reset` restores a file).
-    process.env.COURSE_EXERCISE_ID = exercise.id;
-    process.env.COURSE_CHECK_REPORT_DIR = reportDir;
+    // Compiled here while the worker is still loading.
+    const bundle = bundleCheck(exercise.checkFile, path.join(reportDir, 'check.mjs'), worker.sources).then(
+      (file) => ({ file }),
+      (error: Error) => ({ error: error.message }),
+    );
     let timedOut = false;
-    let moduleErrors: VitestError[] = [];
-    // Created first and started second, so that Ctrl-C and the time limit can cancel a run in progress.
-    const vitest = await this.vitestFor(reportDir);
-    const processes = new CheckProcesses();
-    const cancel = () => {
-      void vitest.cancelCurrentRun('keyboard-input');
-      processes.endNow();
-    };
+    let moduleErrors: WorkerError[] = [];
+    const processes = new CheckProcesses(worker.pid);
+    const cancel = () => processes.endNow();
     const timer = setTimeout(() => {
       timedOut = true;
       cancel();
@@ -197,20 +182,29 @@ export class CheckRunner {
     options.signal?.addEventListener('abort', cancel);
     const run = (async () => {
       try {
-        if (!options.signal?.aborted) await this.startRun(vitest);
-        moduleErrors = vitest.state.getFiles().flatMap((f) => (f.result?.errors ?? []) as VitestError[]);
+        if (options.signal?.aborted) await worker.stop();
+        else {
+          const end = await worker.run(
+            {
+              file: exercise.checkFile,
+              bundle: await bundle,
+              // The graded folder; the exercise, for the harness's messages (e.g. which `course reset`
+              // restores a file); where the report goes.
+              env: { COURSE_EXERCISE_DIR: options.dir, COURSE_EXERCISE_ID: exercise.id, COURSE_CHECK_REPORT_DIR: reportDir },
+              timeoutMs,
+            },
+            handlers,
+          );
+          moduleErrors = 'errors' in end ? end.errors : timedOut || options.signal?.aborted ? [] : [{ message: end.exited }];
+        }
       } finally {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', cancel);
         markerWatch?.close();
-        // A run cancelled mid-way (Ctrl-C, the time limit) may leave vitest mid-run: the next run gets a new one.
-        const cancelled = timedOut || !!options.signal?.aborted;
-        await processes.close(async () => {
-          if (!this.lifetime.keep || cancelled) await this.closeVitest();
-        });
-        restoreEnv('COURSE_EXERCISE_DIR', previousEnv.dir);
-        restoreEnv('COURSE_CHECK_REPORT_DIR', previousEnv.report);
-        restoreEnv('COURSE_EXERCISE_ID', previousEnv.id);
+        // Not written into the report folder after it is removed.
+        await bundle;
+        await processes.close();
+        if (this.lifetime.keep) this.next ??= new CheckWorker(this.root);
       }
     })();
     const early = await Promise.race([verdict.then(() => true), run.then(() => false)]);
@@ -224,78 +218,13 @@ export class CheckRunner {
       return result;
     }
     await run;
+    // A worker that died mid-run (killed from outside, out of memory) leaves expectations unjudged:
+    // the check did not pass, and says why.
+    const cutShort = collected !== undefined && finished < collected && moduleErrors.length > 0 && expectations.length > 0;
+    if (cutShort) expectations.push({ name: messages.checkRuns, passed: false, message: `The check could not run to its end: ${plainMessage(moduleErrors[0])}`, kind: 'environment', durationMs: Date.now() - started });
     const result = resultOf(expectations, moduleErrors, { timedOut, aborted: !!options.signal?.aborted, reportDir, started, exercise, dir: options.dir });
     removeOwnedPath(reportDir);
     return result;
-  }
-
-  /** The vitest of this exercise's check, made on the first run. */
-  private async vitestFor(reportDir: string): Promise<Vitest> {
-    if (this.vitest) return this.vitest;
-    const { createVitest } = await import('vitest/node');
-    const timeoutMs = this.exercise.timeoutSeconds * 1000;
-    const reporter: Reporter = {
-      onTestModuleCollected: (testModule) => this.current?.onTestModuleCollected?.(testModule),
-      onTestCaseResult: (testCase) => this.current?.onTestCaseResult?.(testCase),
-    };
-    const create = () =>
-      createVitest(
-        'test',
-        {
-          config: false,
-          root: this.root,
-          watch: false,
-          run: true,
-          reporters: [reporter],
-          include: [path.relative(this.root, this.exercise.checkFile)],
-          testTimeout: timeoutMs,
-          hookTimeout: timeoutMs,
-          pool: 'forks',
-          maxWorkers: 1,
-          fileParallelism: false,
-          passWithNoTests: true,
-          printConsoleTrace: false,
-          ...compiledHarness(),
-        },
-        { logLevel: 'silent', clearScreen: false, ...compiledHarnessAlias() },
-        { stdout: devNull(), stderr: devNull() },
-      );
-    // vitest keeps a module cache in a folder of the temp folder, which an interrupted run never
-    // removes: made inside a folder of the run's (the report folder of a single run), it goes with it.
-    let folder = reportDir;
-    if (this.lifetime.keep) {
-      const { ownPath } = await import('../harness/processes.js');
-      folder = this.vitestDir = mkdtempSync(path.join(os.tmpdir(), 'course-check-'));
-      ownPath(folder);
-    }
-    this.vitest = await withoutExitOnSignal(() => withTempFolder(folder, create));
-    return this.vitest;
-  }
-
-  /** The first run starts vitest; later ones run the check's file again, every file read anew. */
-  private async startRun(vitest: Vitest): Promise<void> {
-    if (!this.started) {
-      this.started = true;
-      await vitest.start();
-    } else {
-      forgetTransforms(vitest);
-      await vitest.rerunTestSpecifications(await vitest.globTestSpecifications(), true);
-    }
-  }
-}
-
-/**
- * vite keeps each file it transformed (a check, checks/lib, a learner's file a check imports) and
- * watches none of them here: a re-run would judge the file as the first run read it. Everything
- * but node_modules (whose files do not change under a check) is read and transformed again.
- */
-function forgetTransforms(vitest: Vitest): void {
-  for (const project of vitest.projects) {
-    for (const environment of Object.values(project.vite.environments)) {
-      for (const file of [...environment.moduleGraph.fileToModulesMap.keys()]) {
-        if (!file.split(/[\\/]/).includes('node_modules')) vitest.invalidateFile(file);
-      }
-    }
   }
 }
 
@@ -308,8 +237,8 @@ interface RunFacts {
   dir: string;
 }
 
-/** The check's result from what vitest reported and what the worker wrote in the report folder. */
-function resultOf(found: ExpectationResult[], moduleErrors: VitestError[], { timedOut, aborted, reportDir, started, exercise, dir }: RunFacts): CheckResult {
+/** The check's result from what the worker reported and wrote in the report folder. */
+function resultOf(found: ExpectationResult[], moduleErrors: WorkerError[], { timedOut, aborted, reportDir, started, exercise, dir }: RunFacts): CheckResult {
   const expectations = [...found];
   if (expectations.length === 0) {
     const error = moduleErrors[0];
@@ -350,18 +279,8 @@ function resultOf(found: ExpectationResult[], moduleErrors: VitestError[], { tim
  * The error that explains a failed expectation: a harness error (a process of the run died, see
  * checks/lib/exercise.ts) before the expectation's own words.
  */
-function causeOf(errors: VitestError[] | undefined): VitestError | undefined {
+function causeOf(errors: WorkerError[] | undefined): WorkerError | undefined {
   return errors?.find((e) => e.name === 'EnvironmentError' || e.name === 'LearnerCodeError') ?? errors?.[0];
-}
-
-/** The first error of the suites or module around a test (a hook that failed), if any. */
-function enclosingError(testCase: TestCase): VitestError | undefined {
-  for (let parent: TestCase['parent'] | undefined = testCase.parent; parent; ) {
-    const errors = parent.errors() as VitestError[];
-    if (errors.length > 0) return errors[0];
-    parent = parent.type === 'suite' ? parent.parent : undefined;
-  }
-  return undefined;
 }
 
 /** Gets what the run's plan needs before the check's clock starts: a local daprd (found or built), container images. */
@@ -375,7 +294,7 @@ async function provisionRuntime(onProgress: (line: string) => void): Promise<str
   }
 }
 
-function kindOf(error: VitestError | undefined): FailureKind {
+function kindOf(error: WorkerError | undefined): FailureKind {
   if (!error) return 'code';
   if (error.name === 'EnvironmentError') return 'environment';
   if (error.name === 'TimeoutError' || /timed out in \d+ms/i.test(error.message ?? '')) return 'timeout';
@@ -383,7 +302,7 @@ function kindOf(error: VitestError | undefined): FailureKind {
 }
 
 /** Vitest's own messages are for developers; keep the learner-facing sentence only. */
-function plainMessage(error: VitestError | undefined): string {
+function plainMessage(error: WorkerError | undefined): string {
   if (!error) return 'failed without a reason (see the logs)';
   const message = (error.message ?? String(error)).trim();
   const timedOut = message.match(/^(Test|Hook) timed out in (\d+)ms/);
@@ -420,64 +339,6 @@ function readTimeline(dir: string): TimelineEvent[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * vitest's logger exits the process 1 ms after a SIGINT or SIGTERM, before the check's processes
- * are torn down: the command handles those signals itself (src/commands/interrupt.ts).
- */
-async function withoutExitOnSignal<T>(make: () => Promise<T>): Promise<T> {
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  const before = new Map(signals.map((s) => [s, process.listeners(s)]));
-  try {
-    return await make();
-  } finally {
-    for (const s of signals) for (const listener of process.listeners(s)) if (!before.get(s)!.includes(listener)) process.off(s, listener);
-  }
-}
-
-async function withTempFolder<T>(dir: string, make: () => Promise<T>): Promise<T> {
-  const previous = process.env.TMPDIR;
-  process.env.TMPDIR = dir;
-  try {
-    return await make();
-  } finally {
-    restoreEnv('TMPDIR', previous);
-  }
-}
-
-// A check imports the harness from src/ (`../../src/harness/check-api.js`). Through vite, each
-// of its ~40 modules was transformed and evaluated module by module in the worker, every check:
-// the largest part of the runner's share before the environment starts. Where this runner itself
-// runs compiled (dist/), those imports are taken from dist/ instead and left to Node (external):
-// the same code, as the build compiled it, and the check API as the one file the build bundled.
-// An author changing src/harness rebuilds, as for the CLI itself; COURSE_CHECK_FROM_SOURCE=1 takes
-// src/ through vite as before.
-const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const compiled = () => !process.env.COURSE_CHECK_FROM_SOURCE && path.basename(DIST) === 'dist';
-
-/** vitest's side: what is under dist/ is imported by Node. */
-function compiledHarness() {
-  return compiled() ? { server: { deps: { external: [new RegExp(`^${DIST.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`)] } } } : {};
-}
-
-/** vite's side: `../../src/x.js` from a check is `dist/x.js`, and the check API its bundle when the build made one. */
-function compiledHarnessAlias() {
-  if (!compiled()) return {};
-  const bundle = path.join(DIST, CHECK_API_BUNDLE);
-  const checkApi = existsSync(bundle) ? [{ find: /^(?:\.\.\/)+src\/harness\/check-api\.js$/, replacement: bundle }] : [];
-  return { resolve: { alias: [...checkApi, { find: /^(?:\.\.\/)+src\/(.+)\.js$/, replacement: `${DIST}/$1.js` }] } };
-}
-
-/** `process.env.X = undefined` would set the string "undefined". */
-function restoreEnv(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-}
-
-/** vitest writes banners and summaries; the runner prints its own report. */
-function devNull(): Writable {
-  return new Writable({ write: (_chunk, _encoding, callback) => callback() });
 }
 
 const messages = {

@@ -1,5 +1,5 @@
 // `course check` prints its verdict and exits as soon as the verdict is known; the check's
-// teardown goes on without it. The vitest worker, seeing its parent gone while the run is being
+// teardown goes on without it. The check's worker, seeing its parent gone while the run is being
 // stopped, finishes the stop itself (src/harness/processes.ts); a detached reaper
 // (src/harness/reaper.ts) waits for that, ends what is still there after a bound, and reaps as
 // the next run would. This process's own folders go now.

@@ -365,7 +365,7 @@ export function onSignalCleanup(cleanup: () => Promise<unknown>): void {
 /**
  * On SIGINT/SIGTERM: kill every live child at once (a learner pressing Ctrl-C wants the terminal
  * back, not a graceful drain), remove every container, then exit with the conventional code. The
- * same when this process is a check's vitest worker whose parent is gone (its IPC channel closes):
+ * same when this process is a check's worker whose parent is gone (its IPC channel closes):
  * nothing else would stop it before its run ends. Owned folders go on any exit. Installed once, lazily.
  */
 export function installSignalCleanup(): void {
@@ -376,7 +376,7 @@ export function installSignalCleanup(): void {
     if (handling) return;
     handling = true;
     const gone = [...registry.all().map((p) => p.killNow()), ...[...signalCleanups].map((cleanup) => cleanup())];
-    // Before waiting too: vitest follows its SIGTERM to a worker with a SIGKILL 500 ms later.
+    // Before waiting too: a SIGKILL may follow the SIGTERM soon.
     removeAllOwnedPaths();
     void Promise.allSettled(gone).finally(() => {
       removeAllOwnedPaths();
@@ -388,8 +388,7 @@ export function installSignalCleanup(): void {
     // which would end this process before the children are gone.
     process.on(signal, () => cleanUpAndExit(() => process.exit(signal === 'SIGINT' ? 130 : 143)));
   }
-  // No one reads the exit code of a worker whose parent is gone, and vitest replaces process.exit
-  // in its workers while tests run.
+  // No one reads the exit code of a worker whose parent is gone.
   if (process.send) {
     process.once('disconnect', () => {
       const end = () =>
@@ -416,7 +415,7 @@ export function installSignalCleanup(): void {
 }
 
 /**
- * On the way out, however it happens (a vitest worker exits at once when its parent is gone):
+ * On the way out, however it happens (a check's worker exits at once when its parent is gone):
  * containers still registered go to a detached remover, which outlives this process. Local
  * processes need no such help: execa kills them as this process exits.
  */

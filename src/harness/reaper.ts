@@ -1,5 +1,5 @@
 // Started detached by `course check` as it exits with the verdict, while the check's processes are
-// still being stopped: the vitest worker finishes its run's teardown once its parent has left
+// still being stopped: the check's worker finishes its run's teardown once its parent has left
 // (processes.ts). This waits until the processes it is given have ended; once none of the top ones
 // (the CLI's children: the worker) runs, or after a bound, it ends what is left, does what the next
 // run's reaper would (a dead owner's processes, containers and folders) and removes the folders it

@@ -89,7 +89,7 @@ for (const { runtime, containers, needsEngine: engineNeeded } of RUNTIMES) {
       await expect.poll(() => leftOver(run), { timeout: 20_000, interval: 100 }).toEqual([]);
     });
 
-    // A check runs in a vitest worker; when the CLI above it is gone, nothing else would stop it.
+    // A check runs in a worker; when the CLI above it is gone, nothing else would stop it.
     test('an owner whose parent is gone (its IPC channel closes) stops its run', async () => {
       const run = await startRun(runtime, { ipc: true });
       run.child.disconnect();

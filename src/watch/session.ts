@@ -1,8 +1,8 @@
 // `course watch`: check the exercise, then re-check on every save of its work folder. Never two
 // checks at once: a save during a check queues one re-run. Enter re-checks by hand (for where file
 // events do not arrive: WSL2, network drives); after a pass, Enter moves on; `q` quits.
-// Re-checks are warm: the exercise's CheckRunner (src/grading/run-check.ts) keeps its vitest between
-// them, and each verdict is shown as soon as it is known, the run's teardown going on behind it.
+// Re-checks are warm: the exercise's CheckRunner (src/grading/run-check.ts) keeps the next run's
+// worker loaded between them, and each verdict is shown as soon as it is known, the run's teardown going on behind it.
 import type { FSWatcher } from 'chokidar';
 import path from 'node:path';
 import { ensureWorkDir } from '../course/exercise-files.js';
