@@ -188,6 +188,17 @@ async function whereItStopped(orderId: string, chain: string[]): Promise<string>
 }
 
 /** Waits until the order has left `pending`; fails with where the saga stopped. */
+/**
+ * A race's losers may each be redelivered by the pubsub's retry policy (a correct answer: throw on
+ * an ETag conflict): in a race of n orders, up to n - 1 rounds of conflicts, each one interval
+ * later. The task allows intervals of seconds; bounded, so a wrong answer still fails in time.
+ */
+function raceRetryAllowanceMs(): number {
+  const intervalMs = componentRetryPolicy(env().resources, 'pubsub')?.intervalMs ?? 0;
+  const rounds = Math.max(...RACES.map((r) => r.orders)) - 1;
+  return Math.min(rounds * intervalMs, 10_000);
+}
+
 async function ended(orderId: string, deadline: number, chain: string[], what: string): Promise<OrderView> {
   let lastError: unknown;
   for (;;) {
@@ -278,7 +289,7 @@ function placed(): Promise<Placed> {
     return {
       ids: Object.fromEntries(entries.map(([name], i) => [name, ids[i]])) as Placed['ids'],
       races,
-      deadline: Date.now() + SAGA_LIMIT_MS,
+      deadline: Date.now() + SAGA_LIMIT_MS + raceRetryAllowanceMs(),
     };
   })();
   return placing;
