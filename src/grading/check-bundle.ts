@@ -34,6 +34,13 @@ export async function bundleCheck(checkFile: string, outfile: string, sources: B
   return outfile;
 }
 
+/** The check API's bundle a compiled course gives every check (src/cold-bundles.ts), if the build made one. */
+export function checkApiFile(sources: BundleSources): string | undefined {
+  if (!('dist' in sources.harness)) return undefined;
+  const bundle = path.join(sources.harness.dist, CHECK_API_BUNDLE);
+  return existsSync(bundle) ? bundle : undefined;
+}
+
 const HARNESS = /^(?:\.\.\/)+src\/(.+)\.js$/;
 
 function externals(sources: BundleSources): Plugin {
@@ -45,8 +52,7 @@ function externals(sources: BundleSources): Plugin {
       bundler.onResolve({ filter: HARNESS }, (args) => {
         const module = HARNESS.exec(args.path)![1]!;
         if ('src' in sources.harness) return url(path.join(sources.harness.src, `${module}.ts`));
-        const bundle = path.join(sources.harness.dist, CHECK_API_BUNDLE);
-        if (module === 'harness/check-api' && existsSync(bundle)) return url(bundle);
+        if (module === 'harness/check-api') return url(checkApiFile(sources) ?? path.join(sources.harness.dist, `${module}.js`));
         return url(path.join(sources.harness.dist, `${module}.js`));
       });
       // A package: where esbuild finds it from the importing file, imported by Node from there.

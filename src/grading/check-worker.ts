@@ -6,11 +6,9 @@
 // It loads what every check needs, says `ready`, and waits for one `run`; it reports each
 // expectation as it ends and exits when the run is over. Each run is a new process, so nothing of
 // one run is in the next.
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { File, Suite, Task, Test, VitestRunner, VitestRunnerConfig } from '@vitest/runner';
-import { CHECK_API_BUNDLE } from '../cold-load.js';
-import type { BundleSources } from './check-bundle.js';
+import { checkApiFile, type BundleSources } from './check-bundle.js';
 import type { FromWorker, ToWorker, WorkerError, WorkerTest } from './check-worker-messages.js';
 
 const send = (message: FromWorker) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
@@ -26,7 +24,7 @@ const sources = JSON.parse(process.env.COURSE_CHECK_SOURCES ?? '{}') as BundleSo
 const [{ startTests }] = await Promise.all([
   import('@vitest/runner'),
   import(pathToFileURL(sources.vitest).href),
-  ...('dist' in sources.harness ? [import(pathToFileURL(path.join(sources.harness.dist, CHECK_API_BUNDLE)).href).catch(() => {})] : []),
+  ...[checkApiFile(sources)].filter((file) => file !== undefined).map((file) => import(pathToFileURL(file).href)),
 ]);
 
 // A listener for as long as the process lives: it keeps the IPC channel, and so the process, alive
