@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import {
   markVerdictKnown,
   readRunFile,
-  startEnvironment,
+  startCheckEnvironment,
   writeReportFile,
   type AppSpec,
   type Environment,
@@ -51,7 +51,7 @@ export function useExercise(options: UseExerciseOptions = {}): () => Environment
   beforeAll(async () => {
     const spec = exerciseSpec(options);
     await options.beforeStart?.(spec);
-    env = await startEnvironment(spec);
+    env = await startCheckEnvironment(spec);
     const reportDir = process.env.COURSE_CHECK_REPORT_DIR;
     if (reportDir) writeFileSync(path.join(reportDir, 'timings.json'), JSON.stringify(env.timings));
   });

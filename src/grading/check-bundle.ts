@@ -41,6 +41,12 @@ export function checkApiFile(sources: BundleSources): string | undefined {
   return existsSync(bundle) ? bundle : undefined;
 }
 
+/** The file a check's `../../src/harness/check-api.js` is, which the worker loads ahead (and asks for spares). */
+export function checkApiModule(sources: BundleSources): string {
+  if ('src' in sources.harness) return path.join(sources.harness.src, 'harness', 'check-api.ts');
+  return checkApiFile(sources) ?? path.join(sources.harness.dist, 'harness', 'check-api.js');
+}
+
 const HARNESS = /^(?:\.\.\/)+src\/(.+)\.js$/;
 
 function externals(sources: BundleSources): Plugin {
@@ -51,8 +57,8 @@ function externals(sources: BundleSources): Plugin {
       bundler.onResolve({ filter: /^vitest$/ }, () => url(sources.vitest));
       bundler.onResolve({ filter: HARNESS }, (args) => {
         const module = HARNESS.exec(args.path)![1]!;
+        if (module === 'harness/check-api') return url(checkApiModule(sources));
         if ('src' in sources.harness) return url(path.join(sources.harness.src, `${module}.ts`));
-        if (module === 'harness/check-api') return url(checkApiFile(sources) ?? path.join(sources.harness.dist, `${module}.js`));
         return url(path.join(sources.harness.dist, `${module}.js`));
       });
       // A package: where esbuild finds it from the importing file, imported by Node from there.

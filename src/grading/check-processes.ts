@@ -8,9 +8,13 @@ export class CheckProcesses {
   private readonly before: Set<number>;
   private ending?: Promise<void>;
 
-  /** `worker`: the check's worker, which may have been forked ahead of the run (a warm re-check). */
+  /**
+   * `worker`: the check's worker, which may have been forked ahead of the run (a warm re-check),
+   * with what it started ahead for the run (src/harness/spares.ts).
+   */
   constructor(worker?: number) {
-    this.before = new Set(processTree(process.pid).map((p) => p.pid).filter((pid) => pid !== worker));
+    const ahead = new Set(worker === undefined ? [] : processTree(worker).map((p) => p.pid));
+    this.before = new Set(processTree(process.pid).map((p) => p.pid).filter((pid) => !ahead.has(pid)));
   }
 
   /** What runs below this process that did not before the check; not an esbuild service of this process's own. */

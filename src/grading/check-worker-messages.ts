@@ -21,7 +21,9 @@ export interface WorkerTest {
   meta: { logExcerpt?: string[]; timeline?: unknown[] };
 }
 
-export interface ToWorker {
+export type ToWorker = RunRequest | { type: 'prepare'; runs: unknown[] } | { type: 'stop' };
+
+export interface RunRequest {
   type: 'run';
   /** The check file's absolute path. */
   file: string;
@@ -36,5 +38,8 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'collected'; tests: number }
   | { type: 'result'; test: WorkerTest }
-  /** The run is over; `errors` are the file's own (it could not be loaded, or a hook of the file failed). */
-  | { type: 'done'; errors: WorkerError[] };
+  /**
+   * The run is over; `errors` are the file's own (it could not be loaded, or a hook of the file
+   * failed); `runs`, the environments it started, for the next worker to start ahead (spares.ts).
+   */
+  | { type: 'done'; errors: WorkerError[]; runs: unknown[] };

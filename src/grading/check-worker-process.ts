@@ -5,7 +5,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BundleSources } from './check-bundle.js';
-import type { FromWorker, ToWorker, WorkerError, WorkerTest } from './check-worker-messages.js';
+import { endProcesses, processTree } from '../harness/process-tree.js';
+import type { FromWorker, RunRequest, ToWorker, WorkerError, WorkerTest } from './check-worker-messages.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** This module runs as the build compiled it (dist/), or from src/ through tsx (the project's tests). */
@@ -18,8 +19,14 @@ export interface WorkerHandlers {
   onResult(test: WorkerTest): void;
 }
 
-/** How a run ended: its file's errors when it ran to its end, or the worker's exit when it did not. */
-export type WorkerEnd = { errors: WorkerError[] } | { exited: string };
+/**
+ * How a run ended: its file's errors (and the environments it started) when it ran to its end, or
+ * the worker's exit when it did not.
+ */
+export type WorkerEnd = { errors: WorkerError[]; runs: unknown[] } | { exited: string };
+
+/** How long a worker may take to stop what it started ahead. */
+const STOP_MS = 10_000;
 
 export class CheckWorker {
   private readonly child: ChildProcess;
@@ -52,7 +59,7 @@ export class CheckWorker {
       if (message.type === 'ready') isReady(true);
       else if (message.type === 'collected') this.handlers?.onCollected(message.tests);
       else if (message.type === 'result') this.handlers?.onResult(message.test);
-      else if (message.type === 'done') this.done?.({ errors: message.errors });
+      else if (message.type === 'done') this.done?.({ errors: message.errors, runs: message.runs });
     });
     this.child.on('error', () => {}); // a failed fork or send shows as the exit
   }
@@ -62,23 +69,39 @@ export class CheckWorker {
   }
 
   /** Runs the check file; resolves once the run is over, or once the worker is gone if sooner. */
-  async run(request: Omit<ToWorker, 'type'>, handlers: WorkerHandlers): Promise<WorkerEnd> {
+  async run(request: Omit<RunRequest, 'type'>, handlers: WorkerHandlers): Promise<WorkerEnd> {
     this.handlers = handlers;
     const end = new Promise<WorkerEnd>((resolve) => (this.done = resolve));
     const gone = this.exited.then((how): WorkerEnd => ({ exited: this.describeExit(how) }));
     if (!(await this.ready)) return gone;
-    this.child.send({ type: 'run', ...request } satisfies ToWorker);
+    this.child.send({ type: 'run', ...request } satisfies RunRequest);
     const result = await Promise.race([end, gone]);
     // Whatever the worker still does (its teardown after the last report), the run is the worker's life.
     await this.exited;
     return result;
   }
 
-  /** Ends a worker that was never given a run. */
+  /** Has the worker start these environments ahead of its run (src/harness/spares.ts). */
+  async prepare(runs: unknown[]): Promise<void> {
+    if (runs.length === 0 || !(await this.ready)) return;
+    this.prepared = true;
+    this.child.send({ type: 'prepare', runs } satisfies ToWorker);
+  }
+
+  /** Ends a worker that was never given a run, and what it started ahead. */
   async stop(): Promise<void> {
+    if (this.prepared && this.child.connected) {
+      this.child.send({ type: 'stop' } satisfies ToWorker);
+      const stopped = await Promise.race([this.exited.then(() => true), new Promise<false>((r) => setTimeout(r, STOP_MS, false).unref())]);
+      if (stopped) return;
+    }
+    // Its children too: a worker killed alone would leave them to the reaper.
+    await endProcesses(this.child.pid === undefined ? [] : processTree(this.child.pid));
     this.child.kill('SIGKILL');
     await this.exited;
   }
+
+  private prepared = false;
 
   private describeExit(how: string): string {
     const lastLines = this.stderr.trim().split('\n').slice(-5).join('\n');

@@ -5,11 +5,13 @@
 //
 // It loads what every check needs, says `ready`, and waits for one `run`; it reports each
 // expectation as it ends and exits when the run is over. Each run is a new process, so nothing of
-// one run is in the next.
+// one run is in the next. A worker kept for a re-check may be asked to `prepare` the last run's
+// environment meanwhile (src/harness/spares.ts), and is ended with `stop`.
 import { pathToFileURL } from 'node:url';
 import type { File, Suite, Task, Test, VitestRunner, VitestRunnerConfig } from '@vitest/runner';
-import { checkApiFile, type BundleSources } from './check-bundle.js';
-import type { FromWorker, ToWorker, WorkerError, WorkerTest } from './check-worker-messages.js';
+import type { EnvironmentSpec } from '../harness/environment.js';
+import { checkApiModule, type BundleSources } from './check-bundle.js';
+import type { FromWorker, RunRequest, ToWorker, WorkerError, WorkerTest } from './check-worker-messages.js';
 
 const send = (message: FromWorker) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
 
@@ -21,23 +23,26 @@ for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
 
 const sources = JSON.parse(process.env.COURSE_CHECK_SOURCES ?? '{}') as BundleSources;
 // Loaded while the runner waits for its run (it is looking for daprd, or the learner is typing).
-const [{ startTests }] = await Promise.all([
+const [{ startTests }, , checkApi] = (await Promise.all([
   import('@vitest/runner'),
   import(pathToFileURL(sources.vitest).href),
-  ...[checkApiFile(sources)].filter((file) => file !== undefined).map((file) => import(pathToFileURL(file).href)),
-]);
+  import(pathToFileURL(checkApiModule(sources)).href),
+])) as [typeof import('@vitest/runner'), unknown, typeof import('../harness/spares.js')];
 
 // A listener for as long as the process lives: it keeps the IPC channel, and so the process, alive
 // while a test waits on a promise that nothing else keeps (its time limit's timer does not).
 let running = false;
 process.on('message', (message: ToWorker) => {
-  if (running) return;
-  running = true;
-  void run(message);
+  if (message.type === 'prepare') checkApi.prepareSpares(message.runs as EnvironmentSpec[]);
+  else if (message.type === 'stop') void checkApi.dropSpares().finally(() => process.exit(0));
+  else if (!running) {
+    running = true;
+    void run(message);
+  }
 });
 await send({ type: 'ready' });
 
-async function run({ file, bundle, env, timeoutMs }: ToWorker): Promise<void> {
+async function run({ file, bundle, env, timeoutMs }: RunRequest): Promise<void> {
   Object.assign(process.env, env);
   const reported = new Set<string>();
   const report = async (test: Test) => {
@@ -70,7 +75,8 @@ async function run({ file, bundle, env, timeoutMs }: ToWorker): Promise<void> {
   } catch (error) {
     errors = [{ name: (error as Error).name, message: (error as Error).message }];
   }
-  await send({ type: 'done', errors });
+  await checkApi.dropSpares();
+  await send({ type: 'done', errors, runs: checkApi.askedRuns() });
   process.exit(0);
 }
 

@@ -31,6 +31,8 @@ export interface CheckTimings {
   /** Driving events and asserting. */
   assertionsMs: number;
   totalMs: number;
+  /** Redis and the sidecars had been started ahead, while the learner edited (a warm re-check). */
+  startedAhead?: boolean;
 }
 
 export type CheckOutcome = 'passed' | FailureKind;

@@ -2,16 +2,18 @@
 // it; when no daprd can be had, the learner is told it is the environment; nothing is left on disk.
 // Each test has a temp folder of its own, so a check running beside it (a learner's, another
 // test's) cannot change what it sees.
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { processTree } from '../harness/process-tree.js';
 import { scratchDir } from '../../test/helpers/temp.js';
 import { loadCourse, type Exercise } from '../course/manifest.js';
 import type { CheckResult } from './result.js';
 import { CheckRunner, runCheck } from './run-check.js';
 
-const fixture = path.resolve(import.meta.dirname, '..', '..', 'test', 'fixture-course');
+const course = path.resolve(import.meta.dirname, '..', '..');
+const fixture = path.join(course, 'test', 'fixture-course');
 const exercise = (id: string) => loadCourse(fixture).items.find((i): i is Exercise => i.kind === 'exercise' && i.id === id)!;
 const saved = { daprd: process.env.DAPRD_PATH, tmp: process.env.TMPDIR };
 let tmp = '';
@@ -127,5 +129,38 @@ describe('a warm CheckRunner (course watch)', () => {
       await runner.close();
     }
     expect(readdirSync(tmp)).toEqual(['greet']);
+  });
+
+  it('starts the next run\'s Redis and sidecars while the learner edits, and re-checks on them with the cold verdict', { timeout: 180_000 }, async () => {
+    const publishOrder = loadCourse(course).items.find((i): i is Exercise => i.kind === 'exercise' && i.id === 'publish-order')!;
+    // In the workbook, as `course dev check` copies it: the service imports the workbook's packages.
+    mkdirSync(path.join(course, '.course', 'scratch'), { recursive: true });
+    const dir = mkdtempSync(path.join(course, '.course', 'scratch', 'run-check-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    cpSync(publishOrder.starterDir, dir, { recursive: true });
+    const solution = readFileSync(path.join(publishOrder.solutionDir, 'checkout.ts'), 'utf8');
+    const versions = [solution, solution.replace("'order.created'", "'order.made'"), solution];
+    const runner = new CheckRunner(course, publishOrder, { keep: true });
+    const before = new Set(processTree(process.pid).map((p) => p.pid));
+    const failedOf = (result: CheckResult) => result.expectations.filter((e) => !e.passed).map((e) => e.name);
+    const warm: CheckResult[] = [];
+    try {
+      for (const text of versions) {
+        writeFileSync(path.join(dir, 'checkout.ts'), text);
+        warm.push(await runner.run({ root: course, exercise: publishOrder, dir, onSetupProgress: () => {} }));
+      }
+    } finally {
+      await runner.close();
+    }
+    // The first run had nothing started ahead; each re-check did.
+    expect(warm.map((r) => r.timings.startedAhead ?? false)).toEqual([false, true, true]);
+    expect(warm.map((r) => r.outcome)).toEqual(['passed', 'code', 'passed']);
+    expect(failedOf(warm[1]!)).toEqual(['its CloudEvent type is order.created']);
+    writeFileSync(path.join(dir, 'checkout.ts'), versions[1]!);
+    const cold = await runCheck({ root: course, exercise: publishOrder, dir, onSetupProgress: () => {} });
+    expect(failedOf(cold)).toEqual(failedOf(warm[1]!));
+    // Closed: nothing it started runs, and nothing is left in the temp folder.
+    expect(processTree(process.pid).filter((p) => !before.has(p.pid) && p.name !== 'esbuild')).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 });

@@ -39,6 +39,7 @@ export interface RunCheckOptions {
 export interface CheckSideReport {
   environmentMs: number;
   servicesMs: number;
+  startedAhead?: boolean;
 }
 
 /** A check run once: its own worker, forked as the run starts (`course check`, `dev check`). */
@@ -173,6 +174,8 @@ export class CheckRunner {
     );
     let timedOut = false;
     let moduleErrors: WorkerError[] = [];
+    /** The environments the run started, for the next worker to start ahead (spares.ts). */
+    let runs: unknown[] = [];
     const processes = new CheckProcesses(worker.pid);
     const cancel = () => processes.endNow();
     const timer = setTimeout(() => {
@@ -196,6 +199,7 @@ export class CheckRunner {
             handlers,
           );
           moduleErrors = 'errors' in end ? end.errors : timedOut || options.signal?.aborted ? [] : [{ message: end.exited }];
+          if ('runs' in end) runs = end.runs;
         }
       } finally {
         clearTimeout(timer);
@@ -204,7 +208,10 @@ export class CheckRunner {
         // Not written into the report folder after it is removed.
         await bundle;
         await processes.close();
-        if (this.lifetime.keep) this.next ??= new CheckWorker(this.root);
+        if (this.lifetime.keep) {
+          this.next ??= new CheckWorker(this.root);
+          void this.next.prepare(runs);
+        }
       }
     })();
     const early = await Promise.race([verdict.then(() => true), run.then(() => false)]);
@@ -270,6 +277,7 @@ function resultOf(found: ExpectationResult[], moduleErrors: WorkerError[], { tim
       servicesMs,
       assertionsMs: expectations.reduce((sum, e) => sum + e.durationMs, 0),
       totalMs,
+      ...(side?.startedAhead ? { startedAhead: true } : {}),
     },
     ...(timeline ? { timeline } : {}),
   };

@@ -1,6 +1,7 @@
 // A learner's service: started with the environment `dapr run` gives an app, watched until it
 // listens on APP_PORT, and explained in plain words when it does not.
 import { createHash } from 'node:crypto';
+import { isBuiltin } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { howItEnded, LearnerCodeError } from './errors.js';
@@ -29,8 +30,15 @@ export interface AppLaunch {
 
 const TSX_LOADER = import.meta.resolve('tsx');
 
-export function appEnvironment(launch: AppLaunch): Record<string, string> {
-  const env: Record<string, string> = {
+/**
+ * What a check's worker is told about its run (run-check.ts) is not the service's: a service started
+ * ahead of its run (standby-service.ts) could not have it, so none has.
+ */
+const CHECK_RUN_VARIABLES = { COURSE_EXERCISE_DIR: undefined, COURSE_EXERCISE_ID: undefined, COURSE_CHECK_REPORT_DIR: undefined };
+
+export function appEnvironment(launch: AppLaunch): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {
+    ...CHECK_RUN_VARIABLES,
     ...launch.env,
     APP_ID: launch.appId,
     APP_PROTOCOL: 'http',
@@ -58,6 +66,8 @@ export interface PreparedCommand {
   args: string[];
   /** The compiled service, which belongs to the run: deleted when it stops. */
   compiled?: string;
+  /** The packages the compiled service imports statically, in the order it imports them. */
+  packages?: string[];
 }
 
 /**
@@ -68,8 +78,8 @@ export interface PreparedCommand {
 export async function prepareCommand(command: string[], cwd: string): Promise<PreparedCommand> {
   const { file, args } = resolveCommand(command);
   if (args[0] === '--import' && args[1] === TSX_LOADER && args[2]?.endsWith('.ts')) {
-    const compiled = await compileService(path.resolve(cwd, args[2]));
-    return { file, args: ['--enable-source-maps', compiled, ...args.slice(3)], compiled };
+    const { file: compiled, packages } = await compileService(path.resolve(cwd, args[2]));
+    return { file, args: ['--enable-source-maps', compiled, ...args.slice(3)], compiled, packages };
   }
   return { file, args };
 }
@@ -86,7 +96,7 @@ export function spawnApp(launch: AppLaunch, prepared: PreparedCommand): ManagedP
 }
 
 /** Bundles the service's own files (packages stay external) next to the node_modules it uses. */
-export async function compileService(entry: string): Promise<string> {
+export async function compileService(entry: string): Promise<{ file: string; packages: string[] }> {
   if (!existsSync(entry)) throw new LearnerCodeError(messages.entryMissing(entry));
   const { build } = await import('esbuild');
   const outDir = path.join(nodeModulesOf(entry), '.cache', 'course-build');
@@ -95,13 +105,15 @@ export async function compileService(entry: string): Promise<string> {
   const outfile = path.join(outDir, `${path.basename(entry, '.ts')}-${hash(entry)}-${process.pid}-${++compiledCount}.mjs`);
   pruneOlderThanADay(outDir);
   ownPath(outfile);
+  let packages: string[];
   try {
     // Written here, not by esbuild's own process, which could still write it after this run's
     // folders were removed on Ctrl-C.
-    const { outputFiles } = await build({
+    const { outputFiles, metafile } = await build({
       entryPoints: [entry],
       outfile,
       write: false,
+      metafile: true,
       bundle: true,
       packages: 'external',
       platform: 'node',
@@ -117,6 +129,8 @@ export async function compileService(entry: string): Promise<string> {
     });
     mkdirSync(outDir, { recursive: true });
     writeFileSync(outfile, outputFiles[0]!.contents);
+    const imports = Object.values(metafile.outputs)[0]?.imports ?? [];
+    packages = imports.filter((i) => i.external && i.kind === 'import-statement' && !isBuiltin(i.path)).map((i) => i.path);
   } catch (error) {
     removeOwnedPath(outfile);
     const failure = error as { errors?: { text: string; location?: { file: string; line: number; column: number; lineText: string } | null }[] };
@@ -134,7 +148,7 @@ export async function compileService(entry: string): Promise<string> {
       first.location ? [`${first.location.line} | ${first.location.lineText}`] : [],
     );
   }
-  return outfile;
+  return { file: outfile, packages };
 }
 
 function nodeModulesOf(file: string): string {

@@ -8,4 +8,5 @@ export * from './ports.js';
 export * from './probe.js';
 export * from './resources.js';
 export * from './run-file.js';
+export * from './spares.js';
 export * from '../grading/verdict-known.js';

@@ -7,20 +7,21 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appExitError, appNeverListenedError, prepareCommand, spawnApp, waitForApp } from './app.js';
+import { appExitError, appNeverListenedError, waitForApp } from './app.js';
+import { compile, launchApp, launchSidecar, nameOf, plannedOf, spawnService, startStandby } from './launch.js';
+import type { StandbyService } from './standby-service.js';
 import { EnvironmentError, HarnessTimeoutError, LearnerCodeError } from './errors.js';
-import { APP_LISTEN_HOST } from './network-layout.js';
-import { canConnect, freePort, portInUse } from './ports.js';
+import { canConnect, portInUse } from './ports.js';
 import { Probe, type ProbeSubscription } from './probe.js';
 import { formatLine, installSignalCleanup, ownPath, reapOrphans, removeOwnedPath, RunLog, stopUnderWay, type ManagedProcess } from './processes.js';
 import type { RedisServer } from './redis.js';
 import { checkRedisAddresses, componentFile, parseResources, readResources, writeResources, type ResourceDoc } from './resources.js';
 import { RunRuntime } from './runtime.js';
 import { RunWatch } from './run-watch.js';
-import { isNotableSidecarLine, sidecarTimeoutError, waitForSidecar, type Sidecar, type SidecarPorts } from './sidecar.js';
+import { isNotableSidecarLine, sidecarTimeoutError, waitForSidecar, type Sidecar } from './sidecar.js';
 import { now } from '../timeline/hop.js';
 import { Timeline } from '../timeline/timeline.js';
-import { readSubscriptions, recordApp, recordRun, TIMELINE_SOURCE, type AppRecording } from './recorder.js';
+import { readSubscriptions, recordRun, TIMELINE_SOURCE, type AppRecording } from './recorder.js';
 import { timeLimit } from './time-limit.js';
 
 export interface AppSpec {
@@ -82,6 +83,8 @@ export interface EnvironmentTimings {
   environmentMs: number;
   /** From there until every app listens and is discovered by its sidecar. */
   servicesMs: number;
+  /** Redis and the sidecars were started ahead, while the learner edited (spares.ts). */
+  startedAhead?: boolean;
 }
 
 export interface SidecarMetadata {
@@ -102,6 +105,8 @@ export class Environment {
   resourcesDir = '';
   /** Services compiled for this run, deleted when it stops. */
   readonly compiled = new Set<string>();
+  /** Services started ahead, waiting for their code (standby-service.ts), by app name. */
+  readonly standbys = new Map<string, StandbyService>();
   /** Every event of the run: publishes, delivery attempts and answers, dead letters (COURSE_TIMELINE=off: none). */
   readonly timeline = new Timeline();
   /** Aborted when the run stops. */
@@ -219,21 +224,7 @@ export class Environment {
       this.watch.stoppedOnPurpose(app.process);
       await app.process.stop();
     }
-    const cwd = spec.cwd ?? process.cwd();
-    const prepared = await prepareCommand(spec.command, cwd);
-    if (prepared.compiled) this.compiled.add(prepared.compiled);
-    const launch = {
-      appId: app.appId,
-      name: app.name,
-      command: spec.command,
-      cwd,
-      env: spec.env,
-      appPort: app.appPort,
-      sidecarPorts: app.sidecar.ports,
-      daprHttpPortForApp: app.recording?.appDaprHttpPort ?? spec.daprHttpPortForApp,
-      log: this.log,
-    };
-    app.process = spawnApp(launch, prepared);
+    app.process = spawnService(this, spec, plannedOf(app), await compile(this, spec));
     const listenMs = this.spec.appListenTimeoutMs ?? 20_000;
     await waitForApp(app.process, app.appPort, timeLimit(listenMs), this.log).catch(async (error: unknown) => {
       if (error instanceof LearnerCodeError) throw error;
@@ -272,6 +263,7 @@ export class Environment {
     this.watch.end();
     const apps = [...this.apps.values()];
     await Promise.all(apps.map((a) => a.process?.stop(1000)));
+    await Promise.all([...this.standbys].map(([name, standby]) => standby.close(this.apps.get(name)?.process === standby.process)));
     await Promise.all(apps.map((a) => a.sidecar.process.stop(3000)));
     await Promise.all(apps.map((a) => a.probe?.close()));
     await Promise.all(apps.map((a) => a.recording?.close()));
@@ -287,25 +279,8 @@ export class Environment {
 export { readRunFile } from './run-file.js';
 
 export async function startEnvironment(spec: EnvironmentSpec): Promise<Environment> {
-  installSignalCleanup();
-  await reapOrphans();
   const started = Date.now();
-  const log = spec.log ?? new RunLog();
-  const ids = new Set<string>();
-  for (const app of spec.apps) {
-    if (ids.has(nameOf(app))) throw new LearnerCodeError(`Two apps have the app-id \`${app.appId}\`; each sidecar needs its own.`);
-    ids.add(nameOf(app));
-  }
-  // Validate the learner's YAML before starting anything: a bad file is their mistake, reported first.
-  const resources = [
-    ...(spec.resourcesDir ? readResources(spec.resourcesDir) : []),
-    ...(spec.extraResources ?? []).flatMap((text, i) => parseResources(text, `check resource ${i + 1}`)),
-  ];
-  if (spec.redis !== false) checkRedisAddresses(resources);
-  const runtime = await RunRuntime.prepare();
-  const runDir = mkdtempSync(path.join(os.tmpdir(), 'course-run-'));
-  ownPath(runDir);
-  const env = new Environment(log, runDir, spec, runtime, resources);
+  const env = await openEnvironment(spec);
   try {
     await start(env, spec, started);
     return env;
@@ -315,10 +290,89 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
   }
 }
 
+/**
+ * Redis and every sidecar started and their components loaded, but no service yet: a run started
+ * ahead of its check (spares.ts), which `startServices` completes. Probes listen already.
+ */
+export async function startSidecarsAhead(spec: EnvironmentSpec): Promise<Environment> {
+  const env = await openEnvironment(spec);
+  try {
+    await startBroker(env, spec);
+    const launched = await Promise.allSettled(spec.apps.map((app) => launchSidecar(env, app, spec)));
+    const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    await Promise.all(spec.apps.map((app) => startStandby(env, app)));
+    const deadline = timeLimit(spec.readyTimeoutMs ?? 30_000);
+    await Promise.all(
+      [...env.apps.values()].map((app) =>
+        waitForSidecar(app.sidecar, { hasApp: false, signal: deadline, log: env.log, components: componentsFor(env.resources, app.appId) }),
+      ),
+    );
+    return env;
+  } catch (error) {
+    await env.stop();
+    throw error;
+  }
+}
+
+/**
+ * Starts the services of an environment whose sidecars were started ahead, and waits until the run
+ * is ready; its timings count from `started`.
+ */
+export async function startServices(env: Environment, spec: EnvironmentSpec, started = Date.now()): Promise<void> {
+  const all = [...env.apps.values()];
+  const launched = await Promise.allSettled(
+    all.map(async (app) => {
+      const appSpec = spec.apps.find((a) => nameOf(a) === app.name)!;
+      if (!appSpec.command) return;
+      const prepared = await compile(env, appSpec);
+      app.process = env.standbys.get(app.name)?.start(prepared) ?? spawnService(env, appSpec, plannedOf(app), prepared);
+    }),
+  );
+  const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  await waitUntilAllReady(env, all, spec, started);
+}
+
+/** The run's folder and its environment, once the learner's YAML has been read and found sound. */
+async function openEnvironment(spec: EnvironmentSpec): Promise<Environment> {
+  installSignalCleanup();
+  await reapOrphans();
+  const log = spec.log ?? new RunLog();
+  const ids = new Set<string>();
+  for (const app of spec.apps) {
+    if (ids.has(nameOf(app))) throw new LearnerCodeError(`Two apps have the app-id \`${app.appId}\`; each sidecar needs its own.`);
+    ids.add(nameOf(app));
+  }
+  // Validate the learner's YAML before starting anything: a bad file is their mistake, reported first.
+  const resources = resourcesOf(spec);
+  if (spec.redis !== false) checkRedisAddresses(resources);
+  const runtime = await RunRuntime.prepare();
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'course-run-'));
+  ownPath(runDir);
+  return new Environment(log, runDir, spec, runtime, resources);
+}
+
+/** The resources a run's sidecars load: the folder's files and the check's own, as read now. */
+export function resourcesOf(spec: EnvironmentSpec): ResourceDoc[] {
+  return [
+    ...(spec.resourcesDir ? readResources(spec.resourcesDir) : []),
+    ...(spec.extraResources ?? []).flatMap((text, i) => parseResources(text, `check resource ${i + 1}`)),
+  ];
+}
+
 async function start(env: Environment, spec: EnvironmentSpec, started: number): Promise<void> {
-  const { log, runDir, resources } = env;
-  const readyTimeoutMs = spec.readyTimeoutMs ?? 30_000;
-  const deadline = timeLimit(readyTimeoutMs);
+  await startBroker(env, spec);
+  // Start all sidecars and apps at once: they find each other.
+  // allSettled: every launch has registered what it started before a failure tears the run down.
+  const launched = await Promise.allSettled(spec.apps.map((app) => launchApp(env, app, spec)));
+  const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  await waitUntilAllReady(env, launched.map((r) => (r as PromiseFulfilledResult<RunningApp>).value), spec, started);
+}
+
+/** Fixed ports free, the run's Redis up, the resources written for the sidecars. */
+async function startBroker(env: Environment, spec: EnvironmentSpec): Promise<void> {
   for (const app of spec.apps) {
     for (const port of [app.appPort, app.daprHttpPort, app.daprGrpcPort]) {
       if (port !== undefined && (await portInUse(port))) {
@@ -328,20 +382,15 @@ async function start(env: Environment, spec: EnvironmentSpec, started: number): 
       }
     }
   }
-  if (spec.redis !== false) env.redis = await env.runtime.startRedis(log);
-  const resourcesDir = path.join(runDir, 'resources');
-  writeResources(resourcesDir, await env.runtime.resourcesForSidecars(resources, env.redis));
-
+  if (spec.redis !== false) env.redis = await env.runtime.startRedis(env.log);
+  const resourcesDir = path.join(env.runDir, 'resources');
+  writeResources(resourcesDir, await env.runtime.resourcesForSidecars(env.resources, env.redis));
   env.resourcesDir = resourcesDir;
   recordRun(env);
+}
 
-  // Start all sidecars and apps at once: they find each other.
-  // allSettled: every launch has registered what it started before a failure tears the run down.
-  const launched = await Promise.allSettled(spec.apps.map((app) => launchApp(env, app, spec)));
-  const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  const all = launched.map((r) => (r as PromiseFulfilledResult<RunningApp>).value);
-
+async function waitUntilAllReady(env: Environment, all: RunningApp[], spec: EnvironmentSpec, started: number): Promise<void> {
+  const deadline = timeLimit(spec.readyTimeoutMs ?? 30_000);
   let componentsLoaded = 0;
   await Promise.all(
     all.map((app) =>
@@ -362,80 +411,6 @@ function componentsFor(resources: ResourceDoc[], appId: string): string[] {
     .filter(({ doc }) => doc.kind === 'Component' && (!Array.isArray(doc.scopes) || doc.scopes.includes(appId)))
     .filter(({ doc }) => !(doc.spec as { ignoreErrors?: boolean } | undefined)?.ignoreErrors)
     .map(({ doc }) => String((doc.metadata as { name: string }).name));
-}
-
-function nameOf(app: AppSpec): string {
-  return app.name ?? app.appId;
-}
-
-/** Allocates ports and starts one app's sidecar and its service (or probe). */
-async function launchApp(env: Environment, app: AppSpec, spec: EnvironmentSpec): Promise<RunningApp> {
-  const ports: SidecarPorts = {
-    http: app.daprHttpPort ?? (await freePort()),
-    grpc: app.daprGrpcPort ?? (await freePort()),
-    internalGrpc: await freePort(),
-    metrics: await freePort(),
-  };
-  // Compile first: a syntax error is reported before any sidecar starts for it.
-  const prepared = app.command ? await prepareCommand(app.command, app.cwd ?? process.cwd()) : undefined;
-  if (prepared?.compiled) env.compiled.add(prepared.compiled);
-  let appPort = app.appPort;
-  let probe: Probe | undefined;
-  if (app.probe) {
-    probe = new Probe(app.probe);
-    appPort = await probe.listen(appPort ?? 0);
-  } else if (app.command && appPort === undefined) {
-    appPort = await freePort();
-  }
-  env.timeline.addApp(nameOf(app), app.appId);
-  const recording = env.timeline.enabled
-    ? await recordApp(env.timeline, {
-        name: nameOf(app),
-        appPort,
-        callsSidecar: Boolean(prepared),
-        daprHttpPort: app.daprHttpPortForApp ?? ports.http,
-        listenHost: APP_LISTEN_HOST,
-        log: env.log,
-        signal: env.stopping.signal,
-      })
-    : undefined;
-  const sidecarOptions = {
-    appId: app.appId,
-    name: nameOf(app),
-    appPort: recording?.daprdAppPort ?? appPort,
-    ports,
-    resourcesDir: env.resourcesDir,
-    log: env.log,
-    logLevel: spec.logLevel,
-    extraArgs: app.sidecarArgs,
-  };
-  // A sidecar in a container takes a while to start: the service starts meanwhile, as under
-  // `dapr run` (it waits for its sidecar).
-  const starting = env.runtime.startSidecar(sidecarOptions);
-  const service = prepared
-    ? spawnApp(
-        { appId: app.appId, name: nameOf(app), command: app.command!, cwd: app.cwd ?? process.cwd(), env: app.env, appPort, sidecarPorts: ports, daprHttpPortForApp: recording?.appDaprHttpPort ?? app.daprHttpPortForApp, daprGrpcPortForApp: app.daprGrpcPortForApp, log: env.log },
-        prepared,
-      )
-    : undefined;
-  const sidecar = await starting.catch(async (error: unknown) => {
-    await Promise.all([service?.stop(1000), probe?.close(), recording?.close()]);
-    throw error;
-  });
-  const running: RunningApp = {
-    appId: app.appId,
-    name: nameOf(app),
-    appPort,
-    appUrl: appPort === undefined ? undefined : `http://${APP_LISTEN_HOST}:${appPort}`,
-    sidecar,
-    daprUrl: sidecar.url,
-    process: service,
-    probe,
-    recording,
-  };
-  // Registered at once, so that stop() finds it whatever fails next.
-  env.apps.set(running.name, running);
-  return running;
 }
 
 /** Waits for an app's sidecar (and service) to be ready, turning failures into plain reasons. */

@@ -74,10 +74,13 @@ export interface StartOptions {
   command: string;
   args: string[];
   cwd?: string;
-  env?: Record<string, string>;
+  /** Added to this process's environment; a variable set to undefined is left out. */
+  env?: Record<string, string | undefined>;
   log: RunLog;
   /** Turns a raw output line into what is kept (or null to drop it). */
   formatOutput?: (line: string) => string | null;
+  /** Text for its standard input, once (a standby service's go: standby-service.ts); else none. */
+  input?: Promise<string>;
 }
 
 /** What the harness needs of anything it runs: a local process, or a container (containers.ts). */
@@ -160,12 +163,16 @@ export function startProcess(options: StartOptions): ManagedProcess {
     cwd: options.cwd,
     env: options.env,
     extendEnv: true,
-    stdin: 'ignore',
+    stdin: options.input ? 'pipe' : 'ignore',
     buffer: false,
     reject: false,
     // Kill the child if this process exits without stopping it (execa's signal-exit hook).
     cleanup: true,
   });
+  if (options.input) {
+    child.stdin!.on('error', () => {}); // gone first: its exit says what happened
+    void options.input.then((text) => child.stdin!.end(text), () => child.stdin!.end());
+  }
   return new ManagedProcess(options.name, child, options.log, options.formatOutput ?? ((l) => l));
 }
 

@@ -41,6 +41,8 @@ export class WatchSession {
   private watcher?: FSWatcher;
   /** The warm runner of the exercise being watched (none when a test gives its own runCheck). */
   private runner?: CheckRunner;
+  /** The last exercise's runner, closing. */
+  private closingRunner?: Promise<void>;
   private debounceTimer?: NodeJS.Timeout;
   private resolveFinished!: (code: number) => void;
   private readonly write: (line: string) => void;
@@ -108,7 +110,7 @@ export class WatchSession {
     this.running?.controller.abort();
     await this.running?.done;
     await this.watcher?.close();
-    await this.runner?.close();
+    await Promise.all([this.closingRunner, this.runner?.close()]);
     this.resolveFinished(code);
   }
 
@@ -163,6 +165,9 @@ export class WatchSession {
       return this.stop(0);
     }
     await this.watcher?.close();
+    // What it keeps started for a re-check is the last exercise's.
+    this.closingRunner = this.runner?.close();
+    this.runner = undefined;
     this.exercise = next;
     this.passed = false;
     const { dir, created } = ensureWorkDir(root, next);

@@ -1,0 +1,95 @@
+// Proves warm re-checks' spares against the real daprd and Redis: a check gets the run started ahead
+// for it only when it asks for the very same run, with its resources unchanged, and the run it gets
+// works as a cold one; whatever no check takes is stopped.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { Environment, EnvironmentSpec } from './environment.js';
+import { askedRuns, dropSpares, prepareSpares, startCheckEnvironment } from './spares.js';
+
+const testdata = path.join(import.meta.dirname, 'testdata');
+
+let resourcesDir = '';
+let env: Environment | undefined;
+beforeEach(() => {
+  // The test's own copy: one test edits it.
+  resourcesDir = mkdtempSync(path.join(os.tmpdir(), 'spares-test-'));
+  cpSync(path.join(testdata, 'redis-pubsub'), resourcesDir, { recursive: true });
+});
+afterEach(async () => {
+  await env?.stop();
+  env = undefined;
+  await dropSpares();
+  rmSync(resourcesDir, { recursive: true, force: true });
+});
+
+const specOf = (): EnvironmentSpec => ({
+  resourcesDir,
+  apps: [
+    { appId: 'publisher' },
+    { appId: 'sdk', command: ['npx', 'tsx', 'sdk-subscriber.ts'], cwd: testdata, env: { HANDLER_MODE: 'retry' } },
+    { appId: 'watcher', probe: [{ pubsubname: 'pubsub', topic: 'orders' }] },
+  ],
+});
+
+const processesOf = (run: Environment) => [run.redis!.process, ...[...run.apps.values()].flatMap((a) => [a.sidecar.process, ...(a.process ? [a.process] : [])])];
+
+describe('spares: runs started ahead for a warm re-check', { timeout: 60_000 }, () => {
+  test('a check asking for the same run gets the spare, with its services started on it, and it works', async () => {
+    const [ready] = prepareSpares([specOf()]);
+    const spare = (await ready)!;
+    expect(spare.app('sdk').process).toBeUndefined(); // no learner code runs ahead
+
+    env = await startCheckEnvironment(specOf());
+    expect(env).toBe(spare);
+    expect(env.timings.startedAhead).toBe(true);
+    await env.publish('publisher', 'pubsub', 'orders', { id: 'o-1' });
+    expect(await env.probe('watcher').waitUntil((d) => d.length === 1, 10_000)).toBe(true);
+    const attempts = async () => ((await (await fetch(`${env!.app('sdk').appUrl}/attempts`)).json()) as Record<string, number>)['o-1'] ?? 0;
+    const deadline = Date.now() + 10_000;
+    while ((await attempts()) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await attempts()).toBeGreaterThanOrEqual(1);
+    expect(askedRuns().at(-1)).toEqual(JSON.parse(JSON.stringify(specOf())));
+  });
+
+  test('a resource changed since the spare started: the spare is stopped and the run starts cold, with the change', async () => {
+    const [ready] = prepareSpares([specOf()]);
+    const spare = (await ready)!;
+    const file = path.join(resourcesDir, 'pubsub.yaml');
+    writeFileSync(path.join(resourcesDir, 'pubsub2.yaml'), readFileSync(file, 'utf8').replace(/name: pubsub\b/, 'name: pubsub2'));
+
+    env = await startCheckEnvironment(specOf());
+    expect(env).not.toBe(spare);
+    expect(env.timings.startedAhead).toBeUndefined();
+    expect(processesOf(spare).every((p) => p.hasExited)).toBe(true);
+    expect(existsSync(spare.runDir)).toBe(false);
+    expect((await env.components('publisher')).map((c) => c.name).sort()).toEqual(['pubsub', 'pubsub2']);
+  });
+
+  test('the same resources but another run asked for: a cold start, and the spare is left for its own run', async () => {
+    const [ready] = prepareSpares([specOf()]);
+    const spare = (await ready)!;
+    env = await startCheckEnvironment({ ...specOf(), apps: specOf().apps.filter((a) => a.appId !== 'sdk') });
+    expect(env).not.toBe(spare);
+    expect(processesOf(spare).some((p) => p.hasExited)).toBe(false);
+  });
+
+  test('what no check took is stopped, folders and all', async () => {
+    const spares = await Promise.all(prepareSpares([specOf(), { ...specOf(), apps: specOf().apps.slice(2) }]));
+    expect(spares.every((s) => s !== undefined)).toBe(true);
+    await dropSpares();
+    for (const spare of spares) {
+      expect(processesOf(spare!).every((p) => p.hasExited)).toBe(true);
+      expect(existsSync(spare!.runDir)).toBe(false);
+    }
+  });
+
+  test('a spare that could not start (a component daprd refuses) leaves the check to start cold and say why', async () => {
+    writeFileSync(path.join(resourcesDir, 'broken.yaml'), 'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: broken\nspec:\n  type: pubsub.nosuch\n  version: v1\n');
+    const [ready] = prepareSpares([specOf()]);
+    expect(await ready).toBeUndefined();
+    const cold = startCheckEnvironment(specOf());
+    await expect(cold).rejects.toThrow(/broken|pubsub\.nosuch/);
+  });
+});
