@@ -88,6 +88,7 @@ async function gateAll(root: string, exercises: Exercise[], options: GateOptions
     try {
       verdict = await gateExercise(root, exercise, check, {
         ...options,
+        oneFolder: options.warm,
         onSubject: (subject, problems) => console.log(subjectLines(subject, problems).join('\n')),
       });
     } finally {
@@ -109,7 +110,8 @@ function subjectLines(subject: SubjectVerdict, problems: string[]): string[] {
 }
 
 export function verdictLines(verdict: GateVerdict): string[] {
-  const took = color.dim(` (${(verdict.durationMs / 1000).toFixed(1)} s)`);
+  const ahead = verdict.startedAhead > 0 ? `, ${messages.startedAhead(verdict.startedAhead, verdict.runs)}` : '';
+  const took = color.dim(` (${(verdict.durationMs / 1000).toFixed(1)} s${ahead})`);
   const mutants = verdict.subjects.filter((s) => s.kind === 'mutant');
   const alternatives = verdict.subjects.filter((s) => s.kind === 'alternative');
   const counts =
@@ -184,4 +186,5 @@ const messages = {
   counts: (killed: number, mutants: number, passed: number, alternatives: number) =>
     `(mutants killed ${killed}/${mutants}, alternatives passed ${passed}/${alternatives})`,
   brokenEnvironment: '  (environment broken: fix it and run again)',
+  startedAhead: (ahead: number, runs: number) => `${ahead} of ${runs} runs on Redis and sidecars started ahead`,
 };

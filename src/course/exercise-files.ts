@@ -1,6 +1,6 @@
 // The folders of an exercise's code: the learner's work folder, scratch copies for the authoring
 // gate, and backups taken before anything replaces the learner's files.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Exercise } from './manifest.js';
 import { fileTimestamp } from './timestamp.js';
@@ -39,6 +39,13 @@ export function scratchRoot(root: string): string {
 export function copyForCheck(exercise: Exercise, which: 'starter' | 'solution', scratch: string): string {
   mkdirSync(scratch, { recursive: true });
   const dir = mkdtempSync(path.join(scratch, `${exercise.id}-${which}-`));
+  refillForCheck(exercise, which, dir);
+  return dir;
+}
+
+/** Makes `dir` hold exactly what `copyForCheck` would copy, in place: the same folder, edited. */
+export function refillForCheck(exercise: Exercise, which: 'starter' | 'solution', dir: string): void {
+  for (const entry of readdirSync(dir)) rmSync(path.join(dir, entry), { recursive: true, force: true });
   cpSync(exercise.starterDir, dir, { recursive: true });
   if (which === 'solution') {
     for (const file of exercise.files) {
@@ -47,7 +54,6 @@ export function copyForCheck(exercise: Exercise, which: 'starter' | 'solution', 
       cpSync(path.join(exercise.solutionDir, file), target);
     }
   }
-  return dir;
 }
 
 /** Copies the learner's work folder to `.course/backups/<exercise>-<timestamp>/` and returns that path. */

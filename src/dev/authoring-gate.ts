@@ -6,7 +6,7 @@
 // that changes between runs is reported as flaky.
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { copyForCheck, scratchRoot } from '../course/exercise-files.js';
+import { copyForCheck, refillForCheck, scratchRoot } from '../course/exercise-files.js';
 import type { Exercise } from '../course/manifest.js';
 import type { RunCheck } from '../grading/check-and-report.js';
 import type { CheckResult } from '../grading/result.js';
@@ -37,6 +37,9 @@ export interface GateVerdict {
   environmentBroken: boolean;
   durationMs: number;
   subjects: SubjectVerdict[];
+  /** Runs whose Redis and sidecars had been started ahead (a warm re-check), of `runs`. */
+  startedAhead: number;
+  runs: number;
 }
 
 export interface GateOptions {
@@ -51,6 +54,11 @@ export interface GateOptions {
   only?: string;
   /** Called as each subject's runs end. */
   onSubject?: (verdict: SubjectVerdict, problems: string[]) => void;
+  /**
+   * Every run in one folder, rewritten for each subject as a learner edits theirs (`--warm`, where
+   * a re-check reuses what was started for the same folder); else a fresh copy per run.
+   */
+  oneFolder?: boolean;
 }
 
 /** Static checks that need no run: hints and TODO markers. */
@@ -112,12 +120,14 @@ export async function gateExercise(
   runCheck: RunCheck,
   options: GateOptions | AbortSignal = {},
 ): Promise<GateVerdict> {
-  const { signal, repeat = 1, variants = true, mutants = true, only, onSubject } = options instanceof AbortSignal ? { signal: options } : options;
+  const { signal, repeat = 1, variants = true, mutants = true, only, onSubject, oneFolder = false } = options instanceof AbortSignal ? { signal: options } : options;
   const started = Date.now();
   const problems = staticProblems(exercise);
   const subjects: SubjectVerdict[] = [];
   let environmentBroken = false;
   let chosen: Variant[] = [];
+  let startedAhead = 0;
+  let runCount = 0;
   if (variants) {
     try {
       chosen = [...loadVariants(root, exercise, 'alternative'), ...(mutants ? loadVariants(root, exercise, 'mutant') : [])];
@@ -132,40 +142,52 @@ export async function gateExercise(
     ...(only ? [] : [{ kind: 'starter', label: 'starter' } as const, { kind: 'solution', label: 'solution' } as const]),
     ...chosen.map((v) => ({ kind: v.kind, label: `${v.kind} ${v.name}`, variant: v })),
   ];
-  for (const subject of list) {
-    if (signal?.aborted) break;
-    const runs: { signature: string; problems: string[] }[] = [];
-    for (let i = 0; i < repeat && !signal?.aborted; i++) {
-      const dir = copyForCheck(exercise, subject.kind === 'starter' ? 'starter' : 'solution', scratchRoot(root));
-      try {
-        if (subject.variant) applyVariant(subject.variant, dir);
-        const result = await runCheck({ root, exercise, dir, signal });
-        if (signal?.aborted) break;
-        if (result.outcome === 'environment' || result.outcome === 'timeout') environmentBroken = true;
-        runs.push({ signature: signatureOf(result), problems: problemsOf(exercise, subject, result) });
-      } catch (error) {
-        if (signal?.aborted) break;
-        if (error instanceof VariantError) {
-          runs.push({ signature: 'unappliable', problems: [error.message] });
-          break;
+  const folder = oneFolder ? copyForCheck(exercise, 'starter', scratchRoot(root)) : undefined;
+  const subjectFolder = (which: 'starter' | 'solution') => {
+    if (!folder) return copyForCheck(exercise, which, scratchRoot(root));
+    refillForCheck(exercise, which, folder);
+    return folder;
+  };
+  try {
+    for (const subject of list) {
+      if (signal?.aborted) break;
+      const runs: { signature: string; problems: string[] }[] = [];
+      for (let i = 0; i < repeat && !signal?.aborted; i++) {
+        const dir = subjectFolder(subject.kind === 'starter' ? 'starter' : 'solution');
+        try {
+          if (subject.variant) applyVariant(subject.variant, dir);
+          const result = await runCheck({ root, exercise, dir, signal });
+          if (signal?.aborted) break;
+          runCount++;
+          if (result.timings.startedAhead) startedAhead++;
+          if (result.outcome === 'environment' || result.outcome === 'timeout') environmentBroken = true;
+          runs.push({ signature: signatureOf(result), problems: problemsOf(exercise, subject, result) });
+        } catch (error) {
+          if (signal?.aborted) break;
+          if (error instanceof VariantError) {
+            runs.push({ signature: 'unappliable', problems: [error.message] });
+            break;
+          }
+          environmentBroken = true;
+          runs.push({ signature: 'engine threw', problems: [messages.engineThrew(subject.label, error instanceof Error ? error.message : String(error))] });
+        } finally {
+          if (dir !== folder) rmSync(dir, { recursive: true, force: true });
         }
-        environmentBroken = true;
-        runs.push({ signature: 'engine threw', problems: [messages.engineThrew(subject.label, error instanceof Error ? error.message : String(error))] });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
       }
+      if (runs.length === 0) break;
+      const flaky = new Set(runs.map((r) => JSON.stringify(r.problems))).size > 1;
+      const varied = !flaky && new Set(runs.map((r) => r.signature)).size > 1 ? runs.map((r) => r.signature) : undefined;
+      const subjectProblems = [...new Set(runs.flatMap((r) => r.problems))];
+      if (flaky) subjectProblems.unshift(messages.flaky(subject.label, runs.map((r) => r.signature)));
+      const verdict: SubjectVerdict = { label: subject.label, kind: subject.kind, ok: subjectProblems.length === 0, flaky, runs: runs.length, ...(varied ? { varied } : {}) };
+      subjects.push(verdict);
+      problems.push(...subjectProblems);
+      onSubject?.(verdict, subjectProblems);
     }
-    if (runs.length === 0) break;
-    const flaky = new Set(runs.map((r) => JSON.stringify(r.problems))).size > 1;
-    const varied = !flaky && new Set(runs.map((r) => r.signature)).size > 1 ? runs.map((r) => r.signature) : undefined;
-    const subjectProblems = [...new Set(runs.flatMap((r) => r.problems))];
-    if (flaky) subjectProblems.unshift(messages.flaky(subject.label, runs.map((r) => r.signature)));
-    const verdict: SubjectVerdict = { label: subject.label, kind: subject.kind, ok: subjectProblems.length === 0, flaky, runs: runs.length, ...(varied ? { varied } : {}) };
-    subjects.push(verdict);
-    problems.push(...subjectProblems);
-    onSubject?.(verdict, subjectProblems);
+  } finally {
+    if (folder) rmSync(folder, { recursive: true, force: true });
   }
-  return { exercise, ok: problems.length === 0, problems, environmentBroken, durationMs: Date.now() - started, subjects };
+  return { exercise, ok: problems.length === 0, problems, environmentBroken, durationMs: Date.now() - started, subjects, startedAhead, runs: runCount };
 }
 
 function problemsOf(exercise: Exercise, subject: { kind: SubjectVerdict['kind']; label: string; variant?: Variant }, result: CheckResult): string[] {

@@ -81,5 +81,7 @@ function brokenChild(exercise: Exercise, exitCode: number | undefined, output: s
     environmentBroken: true,
     durationMs: 0,
     subjects: [],
+    startedAhead: 0,
+    runs: 0,
   };
 }
