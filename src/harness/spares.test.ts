@@ -75,6 +75,17 @@ describe('spares: runs started ahead for a warm re-check', { timeout: 60_000 }, 
     expect(processesOf(spare).some((p) => p.hasExited)).toBe(false);
   });
 
+  test('a spare not ready within the wait is not waited for: the run starts cold, and the spare is stopped once up', async () => {
+    const [ready] = prepareSpares([specOf()]);
+    env = await startCheckEnvironment(specOf(), { spareWaitMs: 1 });
+    expect(env.timings.startedAhead).toBeUndefined();
+    const spare = (await ready)!;
+    expect(env).not.toBe(spare);
+    await dropSpares(); // waits for the late one's stop
+    expect(processesOf(spare).every((p) => p.hasExited)).toBe(true);
+    expect(existsSync(spare.runDir)).toBe(false);
+  });
+
   test('what no check took is stopped, folders and all', async () => {
     const spares = await Promise.all(prepareSpares([specOf(), { ...specOf(), apps: specOf().apps.slice(2) }]));
     expect(spares.every((s) => s !== undefined)).toBe(true);

@@ -23,13 +23,13 @@ const asked: EnvironmentSpec[] = [];
  * Starts a check's run: on a spare started ahead for the same run when there is one, else cold.
  * Either way the run is what `startEnvironment` starts.
  */
-export async function startCheckEnvironment(spec: EnvironmentSpec): Promise<Environment> {
+export async function startCheckEnvironment(spec: EnvironmentSpec, { spareWaitMs = SPARE_WAIT_MS } = {}): Promise<Environment> {
   const askedAt = Date.now();
   const key = keyOf(spec);
   if (key === undefined) return startEnvironment(spec);
   asked.push(JSON.parse(key) as EnvironmentSpec);
   const spare = takeSpare(key);
-  const env = spare && (await readyWithin(spare, SPARE_WAIT_MS));
+  const env = spare && (await readyWithin(spare, spareWaitMs));
   if (!env) return startEnvironment(spec);
   if (!(await stillFits(env, spec))) {
     await env.stop();
