@@ -1,6 +1,7 @@
 // Faults injected into the run's own Redis (the check's, never a learner's): the real broker
 // refuses a command, so the real sidecar fails the way it would in production. Nothing is mocked.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../../src/harness/check-api.js';
 import type { Environment } from './exercise.js';
 
 /**
@@ -11,7 +12,7 @@ import type { Environment } from './exercise.js';
 export async function refuseCommands(env: Environment, commands: string[]): Promise<() => Promise<void>> {
   const server = env.redis;
   if (!server) throw new Error('This run has no Redis.');
-  const redis = new Redis({ host: server.host, port: server.port, maxRetriesPerRequest: 1 });
+  const redis = connectRedis({ host: server.host, port: server.port, maxRetriesPerRequest: 1 });
   await redis.call('ACL', 'SETUSER', 'default', ...commands.map((c) => `-${c}`));
   return async () => {
     try {

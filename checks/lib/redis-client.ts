@@ -1,7 +1,8 @@
 // One connection to the run's own Redis for a check file, opened on first use and closed after
 // the last expectation. The helpers that read or change the broker directly (redis-faults.ts,
 // state-keys.ts) share it.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../../src/harness/check-api.js';
 import { afterAll } from 'vitest';
 import type { Environment } from './exercise.js';
 
@@ -15,7 +16,7 @@ export function useRedisClient(env: () => Environment): () => Redis {
     if (!client) {
       const server = env().redis;
       if (!server) throw new Error('This run has no Redis.');
-      client = new Redis({ host: server.host, port: server.port, maxRetriesPerRequest: 1 });
+      client = connectRedis({ host: server.host, port: server.port, maxRetriesPerRequest: 1 });
     }
     return client;
   };

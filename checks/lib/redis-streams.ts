@@ -2,7 +2,8 @@
 // CloudEvent (field `data`), and each subscribing app-id is a consumer group on it. Checks read it
 // to assert what was really published, and to wait for "this subscriber has handled everything"
 // (its group has read the last entry and has nothing pending) instead of sleeping.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../../src/harness/check-api.js';
 import { afterAll } from 'vitest';
 import type { Environment } from './exercise.js';
 
@@ -66,7 +67,7 @@ export function useRedisStreams(env: () => Environment, options: RedisStreamsOpt
     if (!client) {
       const server = env().redis;
       if (!server) throw new Error('This run has no Redis.');
-      client = new Redis({ host: server.host, port: server.port, db: options.db?.() ?? pubsubRedisDb(env()), lazyConnect: false, maxRetriesPerRequest: 1 });
+      client = connectRedis({ host: server.host, port: server.port, db: options.db?.() ?? pubsubRedisDb(env()), lazyConnect: false, maxRetriesPerRequest: 1 });
     }
     return client;
   };

@@ -9,4 +9,5 @@ export * from './probe.js';
 export * from './resources.js';
 export * from './run-file.js';
 export * from './spares.js';
+export { connectRedis } from './redis-client.js';
 export * from '../grading/verdict-known.js';

@@ -16,6 +16,7 @@ import { Probe, type ProbeSubscription } from './probe.js';
 import { formatLine, installSignalCleanup, ownPath, reapOrphans, removeOwnedPath, RunLog, stopUnderWay, type ManagedProcess } from './processes.js';
 import type { RedisServer } from './redis.js';
 import { checkRedisAddresses, componentFile, parseResources, readResources, writeResources, type ResourceDoc } from './resources.js';
+import { loadRedisClient } from './redis-client.js';
 import { RunRuntime } from './runtime.js';
 import { RunWatch } from './run-watch.js';
 import { isNotableSidecarLine, sidecarTimeoutError, waitForSidecar, type Sidecar } from './sidecar.js';
@@ -302,12 +303,14 @@ export async function startSidecarsAhead(spec: EnvironmentSpec): Promise<Environ
     const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     await Promise.all(spec.apps.map((app) => startStandby(env, app)));
+    const redisClient = loadRedisClient();
     const deadline = timeLimit(spec.readyTimeoutMs ?? 30_000);
     await Promise.all(
       [...env.apps.values()].map((app) =>
         waitForSidecar(app.sidecar, { hasApp: false, signal: deadline, log: env.log, components: componentsFor(env.resources, app.appId) }),
       ),
     );
+    await redisClient;
     return env;
   } catch (error) {
     await env.stop();
@@ -368,7 +371,10 @@ async function start(env: Environment, spec: EnvironmentSpec, started: number): 
   const launched = await Promise.allSettled(spec.apps.map((app) => launchApp(env, app, spec)));
   const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  // While every process starts (redis-client.ts).
+  const redisClient = loadRedisClient();
   await waitUntilAllReady(env, launched.map((r) => (r as PromiseFulfilledResult<RunningApp>).value), spec, started);
+  await redisClient;
 }
 
 /** Fixed ports free, the run's Redis up, the resources written for the sidecars. */

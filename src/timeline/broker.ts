@@ -1,7 +1,8 @@
 // What the broker holds, read from Redis itself (pubsub.redis): each topic is a stream whose entries
 // hold the CloudEvents as daprd wrote them, and each subscribing app-id is a consumer group with
 // its entries still pending (read, not acknowledged). Read-only commands: reading changes nothing.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis, loadRedisClient } from '../harness/redis-client.js';
 
 export interface StreamEntry {
   /** `1795726649957-0`: the ms Redis stored it at, and a sequence. */
@@ -35,7 +36,8 @@ export class BrokerReader {
   constructor(private readonly address: { host: string; port: number }) {}
 
   async read(): Promise<BrokerSnapshot> {
-    const redis = (this.client ??= new Redis({ ...this.address, maxRetriesPerRequest: 1, lazyConnect: false }));
+    await loadRedisClient();
+    const redis = (this.client ??= connectRedis({ ...this.address, maxRetriesPerRequest: 1, lazyConnect: false }));
     const at = Date.now();
     const topics: string[] = [];
     let cursor = '0';
