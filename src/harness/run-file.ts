@@ -3,37 +3,35 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import en from 'zod/v4/locales/en.js';
+import * as z from 'zod/mini';
 import { LearnerCodeError } from './errors.js';
 
-const appSchema = z
-  .object({
-    appID: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'an app-id is lowercase letters, digits and dashes'),
-    appDirPath: z.string().default('.'),
-    appPort: z.number().int().positive().optional(),
-    appProtocol: z.literal('http').optional(),
-    daprHTTPPort: z.number().int().positive().optional(),
-    daprGRPCPort: z.number().int().positive().optional(),
-    command: z.array(z.string()).min(1).optional(),
-    env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
-    resourcesPath: z.string().optional(),
-    logLevel: z.string().optional(),
-  })
-  .passthrough();
+// zod/mini: the same checks as zod's full API, a fraction of the code for a check's worker to load
+// (the check API bundle is ~2/3 smaller with it).
+z.config(en());
 
-const runFileSchema = z
-  .object({
-    version: z.literal(1),
-    common: z
-      .object({
-        resourcesPath: z.string().optional(),
-        env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
-      })
-      .passthrough()
-      .optional(),
-    apps: z.array(appSchema).min(1),
-  })
-  .passthrough();
+const envValues = z.optional(z.record(z.string(), z.pipe(z.union([z.string(), z.number(), z.boolean()]), z.transform(String))));
+const port = z.optional(z.number().check(z.int(), z.positive()));
+
+const appSchema = z.looseObject({
+  appID: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/, 'an app-id is lowercase letters, digits and dashes')),
+  appDirPath: z._default(z.string(), '.'),
+  appPort: port,
+  appProtocol: z.optional(z.literal('http')),
+  daprHTTPPort: port,
+  daprGRPCPort: port,
+  command: z.optional(z.array(z.string()).check(z.minLength(1))),
+  env: envValues,
+  resourcesPath: z.optional(z.string()),
+  logLevel: z.optional(z.string()),
+});
+
+const runFileSchema = z.looseObject({
+  version: z.literal(1),
+  common: z.optional(z.looseObject({ resourcesPath: z.optional(z.string()), env: envValues })),
+  apps: z.array(appSchema).check(z.minLength(1)),
+});
 
 export interface RunFileApp {
   appId: string;
