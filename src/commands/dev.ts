@@ -186,5 +186,5 @@ const messages = {
   counts: (killed: number, mutants: number, passed: number, alternatives: number) =>
     `(mutants killed ${killed}/${mutants}, alternatives passed ${passed}/${alternatives})`,
   brokenEnvironment: '  (environment broken: fix it and run again)',
-  startedAhead: (ahead: number, runs: number) => `${ahead} of ${runs} runs on Redis and sidecars started ahead`,
+  startedAhead: (ahead: number, runs: number) => `${ahead} of ${runs} runs started ahead`,
 };
