@@ -3,8 +3,7 @@
 //   cli:      `course list`, `course next`, and `--help` (baseline: `node -e 0`)
 //   check:    `course check` on one-sidecar exercises and the capstones, with the split (total: until
 //             the verdict, where `course check` exits; the teardown after it apart), on each
-//             runtime asked for, interleaved so that the machine's load falls on all alike; then
-//             again in one folder, where `course check` starts the run while its worker loads
+//             runtime asked for, interleaved so that the machine's load falls on all alike
 //   watch:    a learner's re-check: `course watch` on the solution, a service file saved, until
 //             "Passed!" (warm), against `course check` from its start to its verdict (cold), alternating
 //   recording: the timeline's cost: one request through a recording hop against the same request
@@ -163,19 +162,6 @@ async function benchChecks(ids: string[], runtimes: string[]): Promise<void> {
     for (const [runtime, list] of samples) printCheckRow(runtimes.length > 1 ? `${id} (${runtime})` : id, list);
   }
   delete process.env.COURSE_RUNTIME;
-  console.log(`\ncourse check again on the same folder: its run started while its worker loads (runs-ahead.ts; median of ${runs}, after 2 that prime it)`);
-  for (const id of ids) {
-    const exercise = course.items.find((i): i is Exercise => i.kind === 'exercise' && i.id === id);
-    if (!exercise) continue;
-    const dir = scratchCopy(exercise);
-    const samples: CheckSample[] = [];
-    for (let i = 0; i < runs + 2; i++) {
-      const sample = await checkOnce(exercise, dir, true);
-      if (i >= 2) samples.push(sample);
-    }
-    rmSync(dir, { recursive: true, force: true });
-    printCheckRow(`${id}${samples.every((s) => s.startedAhead) ? '' : ' (not every run started ahead)'}`, samples);
-  }
 }
 
 interface CheckSample {
@@ -187,36 +173,24 @@ interface CheckSample {
   /** After the verdict, in the background. */
   teardown: number;
   passed: boolean;
-  startedAhead?: boolean;
 }
 
-/** One cold `course check` of the exercise's solution, in a scratch copy of its own. */
+/** One `course check` of the exercise's solution, in a scratch copy. */
 async function checkSolution(exercise: Exercise): Promise<CheckSample> {
-  const dir = scratchCopy(exercise);
-  const sample = await checkOnce(exercise, dir, false);
-  rmSync(dir, { recursive: true, force: true });
-  return sample;
-}
-
-/** The exercise's solution in a scratch folder of the workbook. */
-function scratchCopy(exercise: Exercise): string {
   mkdirSync(path.join(PACKAGE_ROOT, '.course', 'scratch'), { recursive: true });
   const dir = mkdtempSync(path.join(PACKAGE_ROOT, '.course', 'scratch', `bench-${exercise.id}-`));
   cpSync(exercise.starterDir, dir, { recursive: true });
   for (const f of exercise.files) cpSync(path.join(exercise.solutionDir, f), path.join(dir, f));
-  return dir;
-}
-
-async function checkOnce(exercise: Exercise, dir: string, startAhead: boolean): Promise<CheckSample> {
   // As `course check` runs it: the result at the verdict, the teardown after it (awaited here, so
   // that it never overlaps the next sample, and timed apart).
   let teardown: Promise<void> = Promise.resolve();
-  const result = await runCheck({ root: PACKAGE_ROOT, exercise, dir, startAhead, backgroundTeardown: (done) => (teardown = done) });
+  const result = await runCheck({ root: PACKAGE_ROOT, exercise, dir, backgroundTeardown: (done) => (teardown = done) });
   const verdictAt = performance.now();
   await teardown;
   const teardownMs = performance.now() - verdictAt;
+  rmSync(dir, { recursive: true, force: true });
   const t = result.timings;
-  return { total: t.totalMs, env: t.environmentMs, services: t.servicesMs, assertions: t.assertionsMs, teardown: teardownMs, passed: result.outcome === 'passed', startedAhead: !!t.startedAhead };
+  return { total: t.totalMs, env: t.environmentMs, services: t.servicesMs, assertions: t.assertionsMs, teardown: teardownMs, passed: result.outcome === 'passed' };
 }
 
 function printCheckRow(label: string, samples: CheckSample[]): void {
@@ -349,8 +323,6 @@ Re-check of the solution after saving one service file (median of ${runs}; no ty
       await untilLine(watch, /Passed!/, performance.now());
       const file = path.join(dir, exercise.files.find((f) => f.endsWith('.ts'))!);
       for (let i = 0; i < runs; i++) {
-        // Cold: nothing remembered to start ahead (runs-ahead.ts).
-        rmSync(path.join(root, '.course', 'runs-ahead'), { recursive: true, force: true });
         const check = spawn(process.execPath, [bin, 'check', id], { env, cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
         cold.push(await untilLine(check, /\d+ passed, 0 failed/, performance.now()));
         await new Promise((resolve) => check.once('exit', resolve));

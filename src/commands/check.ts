@@ -24,7 +24,7 @@ export async function run(args: string[]): Promise<number> {
   // this command has exited (src/grading/teardown-handover.ts).
   let teardown: Promise<void> | undefined;
   const result = await whileCtrlCAborts((signal) =>
-    checkAndReport({ root: workbook.root, exercise, dir, reporter, signal, timeline: values.timeline, backgroundTeardown: (done) => (teardown = done), startAhead: true }),
+    checkAndReport({ root: workbook.root, exercise, dir, reporter, signal, timeline: values.timeline, backgroundTeardown: (done) => (teardown = done) }),
   );
   if (result?.outcome === 'passed' && reporter === 'text') {
     // What `course next` will show after this pass: render it now, in the background.

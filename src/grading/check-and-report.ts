@@ -44,8 +44,6 @@ export interface CheckAndReportOptions {
   timeline?: boolean;
   /** Report as soon as the verdict is known and hand the teardown still under way over here (see RunCheckOptions). */
   backgroundTeardown?: (done: Promise<void>) => void;
-  /** Start the run the exercise's last checks asked for as the check's worker loads (see RunCheckOptions). */
-  startAhead?: boolean;
 }
 
 /** How long a check the learner's code failed waits for the type checker before reporting without it. */
@@ -73,15 +71,7 @@ export async function checkAndReport(options: CheckAndReportOptions): Promise<Ch
   };
   let result: CheckResult;
   try {
-    result = await runCheck({
-      root,
-      exercise,
-      dir,
-      signal,
-      onExpectation,
-      ...(options.backgroundTeardown ? { backgroundTeardown: options.backgroundTeardown } : {}),
-      ...(options.startAhead ? { startAhead: true } : {}),
-    });
+    result = await runCheck({ root, exercise, dir, signal, onExpectation, ...(options.backgroundTeardown ? { backgroundTeardown: options.backgroundTeardown } : {}) });
   } catch (error) {
     if (signal?.aborted) return undefined;
     result = engineFailure(exercise, dir, error);

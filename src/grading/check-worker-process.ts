@@ -35,25 +35,16 @@ export class CheckWorker {
   private stderr = '';
   private handlers?: WorkerHandlers;
   private done?: (end: WorkerEnd) => void;
-  /** It was asked to start environments ahead: `stop` lets it stop them. */
-  private prepared = false;
 
   /** Where the check's imports are taken from (check-bundle.ts). */
   readonly sources = bundleSources();
 
-  /** `ahead`: environments the worker starts as soon as it can (src/harness/spares.ts). */
-  constructor(root: string, ahead: unknown[] = []) {
+  constructor(root: string) {
     const { sources } = this;
-    this.prepared = ahead.length > 0;
     this.child = fork(path.join(here, `check-worker${extension}`), [], {
       cwd: root,
       // tsx, for a harness taken from src/; without its cache, which would stay in the temp folder.
-      env: {
-        ...process.env,
-        COURSE_CHECK_SOURCES: JSON.stringify(sources),
-        TSX_DISABLE_CACHE: '1',
-        ...(ahead.length > 0 ? { COURSE_CHECK_AHEAD: JSON.stringify(ahead) } : {}),
-      },
+      env: { ...process.env, COURSE_CHECK_SOURCES: JSON.stringify(sources), TSX_DISABLE_CACHE: '1' },
       execArgv: 'src' in sources.harness ? ['--import', 'tsx'] : [],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
@@ -109,6 +100,8 @@ export class CheckWorker {
     this.child.kill('SIGKILL');
     await this.exited;
   }
+
+  private prepared = false;
 
   private describeExit(how: string): string {
     const lastLines = this.stderr.trim().split('\n').slice(-5).join('\n');

@@ -22,13 +22,12 @@ for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
 }
 
 const sources = JSON.parse(process.env.COURSE_CHECK_SOURCES ?? '{}') as BundleSources;
-const ahead = process.env.COURSE_CHECK_AHEAD;
-delete process.env.COURSE_CHECK_AHEAD; // not for the processes of the run
-// Loaded while the runner waits for its run (it is looking for daprd, or the learner is typing);
-// the check API first, so that the runs to start ahead start while the rest loads.
-const checkApi = (await import(pathToFileURL(checkApiModule(sources)).href)) as typeof import('../harness/spares.js');
-if (ahead) checkApi.prepareSpares(JSON.parse(ahead) as EnvironmentSpec[]);
-const [{ startTests }] = await Promise.all([import('@vitest/runner'), import(pathToFileURL(sources.vitest).href)]);
+// Loaded while the runner waits for its run (it is looking for daprd, or the learner is typing).
+const [{ startTests }, , checkApi] = (await Promise.all([
+  import('@vitest/runner'),
+  import(pathToFileURL(sources.vitest).href),
+  import(pathToFileURL(checkApiModule(sources)).href),
+])) as [typeof import('@vitest/runner'), unknown, typeof import('../harness/spares.js')];
 
 // A listener for as long as the process lives: it keeps the IPC channel, and so the process, alive
 // while a test waits on a promise that nothing else keeps (its time limit's timer does not).

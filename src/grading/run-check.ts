@@ -9,7 +9,6 @@ import type { TimelineEvent } from '../timeline/model.js';
 import { missingFiles, missingFilesMessage } from './missing-files.js';
 import { outcomeOf, type CheckResult, type ExpectationResult, type FailureKind } from './result.js';
 import { bundleCheck } from './check-bundle.js';
-import { rememberRuns, runsToStartAhead } from './runs-ahead.js';
 import { CheckWorker, type WorkerHandlers } from './check-worker-process.js';
 import type { WorkerError } from './check-worker-messages.js';
 import { VERDICT_KNOWN_FILE } from './verdict-known.js';
@@ -34,11 +33,6 @@ export interface RunCheckOptions {
    * this option, the result waits for the teardown.
    */
   backgroundTeardown?: (done: Promise<void>) => void;
-  /**
-   * `course check`: the worker starts the run the exercise's last checks asked for while it loads
-   * (runs-ahead.ts), and this check's runs are remembered for the next.
-   */
-  startAhead?: boolean;
 }
 
 /** What checks/lib writes beside the run for the engine to read (see checks/lib/exercise.ts). */
@@ -93,9 +87,9 @@ export class CheckRunner {
     await next?.stop();
   }
 
-  /** The worker kept ready, or a new one that starts `ahead` as it loads. */
-  private takeWorker(ahead: unknown[]): CheckWorker {
-    const worker = this.next ?? new CheckWorker(this.root, ahead);
+  /** The worker kept ready, or a new one. */
+  private takeWorker(): CheckWorker {
+    const worker = this.next ?? new CheckWorker(this.root);
     this.next = undefined;
     return worker;
   }
@@ -160,7 +154,7 @@ export class CheckRunner {
     const missing = missingFiles(exercise, options.dir);
     if (missing.length > 0) return notRun(messages.filesThere, missingFilesMessage(exercise, options.dir, missing), 'code');
     // Forked now, it loads while daprd is looked for.
-    const worker = this.takeWorker(options.startAhead ? runsToStartAhead(options.root, exercise) : []);
+    const worker = this.takeWorker();
     // A missing daprd is built (or an image pulled) here, with visible progress, not inside the check's time limit.
     const setupFailure = await provisionRuntime(options.onSetupProgress ?? ((line) => process.stderr.write(`${line}\n`)));
     if (setupFailure) {
@@ -214,7 +208,6 @@ export class CheckRunner {
         // Not written into the report folder after it is removed.
         await bundle;
         await processes.close();
-        if (options.startAhead && runs.length > 0) rememberRuns(options.root, exercise, runs);
         if (this.lifetime.keep) {
           this.next ??= new CheckWorker(this.root);
           void this.next.prepare(runs);
