@@ -35,6 +35,8 @@ export class CheckWorker {
   private stderr = '';
   private handlers?: WorkerHandlers;
   private done?: (end: WorkerEnd) => void;
+  /** It was asked to start environments ahead: `stop` lets it stop them. */
+  private prepared = false;
 
   /** Where the check's imports are taken from (check-bundle.ts). */
   readonly sources = bundleSources();
@@ -100,8 +102,6 @@ export class CheckWorker {
     this.child.kill('SIGKILL');
     await this.exited;
   }
-
-  private prepared = false;
 
   private describeExit(how: string): string {
     const lastLines = this.stderr.trim().split('\n').slice(-5).join('\n');

@@ -62,6 +62,7 @@ describe('spares: runs started ahead for a warm re-check', { timeout: 60_000 }, 
     env = await startCheckEnvironment(specOf());
     expect(env).not.toBe(spare);
     expect(env.timings.startedAhead).toBeUndefined();
+    await dropSpares(); // waits for the unfit spare's stop, which the run did not
     expect(processesOf(spare).every((p) => p.hasExited)).toBe(true);
     expect(existsSync(spare.runDir)).toBe(false);
     expect((await env.components('publisher')).map((c) => c.name).sort()).toEqual(['pubsub', 'pubsub2']);

@@ -1,10 +1,11 @@
-// Warm re-checks (`course watch`, `course dev check --warm`): while the learner edits, the next
-// check's worker starts the run the last check asked for (Redis, every sidecar with its components
-// loaded, the probes) as far as it can without the learner's code. The check then takes that spare
-// when it asks for the very same run, with its resources unchanged, and only compiles and starts
-// the services. Nothing has gone through a spare before that: it is the run a cold check would
-// start, started earlier. Anything else (a changed spec or resource, a spare that failed or whose
-// process died) is stopped and the run starts cold, as `course check` always does.
+// Runs started ahead ("spares"): while the learner edits (`course watch`, `course dev check --warm`),
+// the next check's worker starts the run the last check asked for as far as it can without the
+// learner's code: Redis, every sidecar with its components loaded, the probes, and each service as
+// a standby with its packages loaded (standby-service.ts). The check takes that spare when it asks
+// for the very same run, with its resources unchanged, and only compiles and starts the services.
+// Nothing has gone through a spare before that: it is the run a cold check would start, started
+// earlier. Anything else (a changed spec or resource, a spare that failed or whose process died) is
+// stopped and the run starts cold, as `course check` always does.
 import { isDeepStrictEqual } from 'node:util';
 import { canConnect } from './ports.js';
 import { resourcesOf, startEnvironment, startServices, startSidecarsAhead, type Environment, type EnvironmentSpec } from './environment.js';
@@ -32,7 +33,7 @@ export async function startCheckEnvironment(spec: EnvironmentSpec, { spareWaitMs
   const env = spare && (await readyWithin(spare, spareWaitMs));
   if (!env) return startEnvironment(spec);
   if (!(await stillFits(env, spec))) {
-    await env.stop();
+    stopLater(env.stop());
     return startEnvironment(spec);
   }
   try {
@@ -73,7 +74,7 @@ export async function dropSpares(): Promise<void> {
  * not get ready) must not make the check's own start, and its failure message, come later.
  */
 const SPARE_WAIT_MS = 5000;
-/** Spares a check did not wait for, stopping once they are up. */
+/** Spares a check did not take after all, stopping (once they are up). */
 const late = new Set<Promise<void>>();
 
 async function readyWithin(spare: Spare, ms: number): Promise<Environment | undefined> {
@@ -81,10 +82,14 @@ async function readyWithin(spare: Spare, ms: number): Promise<Environment | unde
   const env = await Promise.race([spare.ready, new Promise<'late'>((resolve) => (timer = setTimeout(resolve, ms, 'late')))]);
   clearTimeout(timer);
   if (env !== 'late') return env;
-  const stopping = spare.ready.then((started) => started?.stop());
+  stopLater(spare.ready.then((started) => started?.stop()));
+  return undefined;
+}
+
+/** A spare's stop, which the run does not wait for (dropSpares does). */
+function stopLater(stopping: Promise<void>): void {
   late.add(stopping);
   void stopping.finally(() => late.delete(stopping));
-  return undefined;
 }
 
 function takeSpare(key: string): Spare | undefined {
