@@ -110,17 +110,17 @@ function subjectLines(subject: SubjectVerdict, problems: string[]): string[] {
 }
 
 export function verdictLines(verdict: GateVerdict): string[] {
-  const ahead = verdict.startedAhead > 0 ? `, ${messages.startedAhead(verdict.startedAhead, verdict.runs)}` : '';
-  const took = color.dim(` (${(verdict.durationMs / 1000).toFixed(1)} s${ahead})`);
+  const took = color.dim(` (${(verdict.durationMs / 1000).toFixed(1)} s)`);
+  const ahead = verdict.startedAhead > 0 ? [color.dim(`    ${messages.startedAhead(verdict.startedAhead, verdict.runs)}`)] : [];
   const mutants = verdict.subjects.filter((s) => s.kind === 'mutant');
   const alternatives = verdict.subjects.filter((s) => s.kind === 'alternative');
   const counts =
     mutants.length + alternatives.length > 0
       ? color.dim(` ${messages.counts(mutants.filter((m) => m.ok).length, mutants.length, alternatives.filter((a) => a.ok).length, alternatives.length)}`)
       : '';
-  if (verdict.ok) return [`${color.green('✓')} ${verdict.exercise.id}${counts}${took}`];
+  if (verdict.ok) return [`${color.green('✓')} ${verdict.exercise.id}${counts}${took}`, ...ahead];
   const label = verdict.environmentBroken ? color.yellow(messages.brokenEnvironment) : '';
-  return [`${color.red('✗')} ${verdict.exercise.id}${counts}${took}${label}`, ...verdict.problems.map((p) => `    ${p}`)];
+  return [`${color.red('✗')} ${verdict.exercise.id}${counts}${took}${label}`, ...ahead, ...verdict.problems.map((p) => `    ${p}`)];
 }
 
 /** The gate's last line: exercises, mutants killed, alternatives passed, flaky subjects, time. */
@@ -182,9 +182,9 @@ const messages = {
     `same verdict every run, but what else failed varied: ${signatures.map((s, i) => `run ${i + 1}: ${s}`).join(' | ')}`,
   badJobs: (value: string) => `--jobs takes a whole number of exercises at a time (1 or more), not "${value}".`,
   badRepeat: (value: string) => `--repeat takes a whole number of runs (1 or more), not "${value}".`,
-  checking: (id: string) => `Checking ${id}: its starter, its solution, then its alternatives and mutants…`,
+  checking: (id: string) => `Checking ${id}: its starter, solution, alternatives and mutants…`,
   counts: (killed: number, mutants: number, passed: number, alternatives: number) =>
     `(mutants killed ${killed}/${mutants}, alternatives passed ${passed}/${alternatives})`,
   brokenEnvironment: '  (environment broken: fix it and run again)',
-  startedAhead: (ahead: number, runs: number) => `${ahead} of ${runs} runs started ahead`,
+  startedAhead: (ahead: number, runs: number) => `${ahead} of ${runs} runs warm: on Redis, sidecars and services started ahead`,
 };
