@@ -299,9 +299,7 @@ export async function startSidecarsAhead(spec: EnvironmentSpec): Promise<Environ
   const env = await openEnvironment(spec);
   try {
     await startBroker(env, spec);
-    const launched = await Promise.allSettled(spec.apps.map((app) => launchSidecar(env, app, spec)));
-    const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await allLaunched(spec.apps.map((app) => launchSidecar(env, app, spec)));
     await Promise.all(spec.apps.map((app) => startStandby(env, app)));
     const redisClient = loadRedisClient();
     const deadline = timeLimit(spec.readyTimeoutMs ?? 30_000);
@@ -324,7 +322,7 @@ export async function startSidecarsAhead(spec: EnvironmentSpec): Promise<Environ
  */
 export async function startServices(env: Environment, spec: EnvironmentSpec, started = Date.now()): Promise<void> {
   const all = [...env.apps.values()];
-  const launched = await Promise.allSettled(
+  await allLaunched(
     all.map(async (app) => {
       const appSpec = spec.apps.find((a) => nameOf(a) === app.name)!;
       if (!appSpec.command) return;
@@ -332,8 +330,6 @@ export async function startServices(env: Environment, spec: EnvironmentSpec, sta
       app.process = env.standbys.get(app.name)?.start(prepared) ?? spawnService(env, appSpec, plannedOf(app), prepared);
     }),
   );
-  const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
   await waitUntilAllReady(env, all, spec, started);
 }
 
@@ -367,14 +363,22 @@ export function resourcesOf(spec: EnvironmentSpec): ResourceDoc[] {
 async function start(env: Environment, spec: EnvironmentSpec, started: number): Promise<void> {
   await startBroker(env, spec);
   // Start all sidecars and apps at once: they find each other.
-  // allSettled: every launch has registered what it started before a failure tears the run down.
-  const launched = await Promise.allSettled(spec.apps.map((app) => launchApp(env, app, spec)));
-  const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  const launched = await allLaunched(spec.apps.map((app) => launchApp(env, app, spec)));
   // While every process starts (redis-client.ts).
   const redisClient = loadRedisClient();
-  await waitUntilAllReady(env, launched.map((r) => (r as PromiseFulfilledResult<RunningApp>).value), spec, started);
+  await waitUntilAllReady(env, launched, spec, started);
   await redisClient;
+}
+
+/**
+ * Waits for every launch, then throws the first failure: settled first, so that every launch has
+ * registered what it started before a failure tears the run down.
+ */
+async function allLaunched<T>(launches: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(launches);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 /** Fixed ports free, the run's Redis up, the resources written for the sidecars. */
