@@ -156,7 +156,9 @@ export async function gateExercise(
         const dir = subjectFolder(subject.kind === 'starter' ? 'starter' : 'solution');
         try {
           if (subject.variant) applyVariant(subject.variant, dir);
-          const result = await runCheck({ root, exercise, dir, signal });
+          // A mutant's verdict is known once what must catch it has failed: the rest is not run.
+          const stopOnceFailed = subject.variant?.kind === 'mutant' ? subject.variant.caughtBy : undefined;
+          const result = await runCheck({ root, exercise, dir, signal, stopOnceFailed });
           if (signal?.aborted) break;
           runCount++;
           if (result.timings.startedAhead) startedAhead++;

@@ -30,6 +30,11 @@ export interface RunRequest {
   /** Added to the worker's environment before the check is loaded. */
   env: Record<string, string>;
   timeoutMs: number;
+  /**
+   * Once every one of these expectations has failed, the ones still to come are skipped (not
+   * reported): the authoring gate's mutants, whose verdict is then known. The teardown still runs.
+   */
+  stopOnceFailed?: string[];
   /** The check compiled (check-bundle.ts), or why it could not be. */
   bundle: { file: string } | { error: string };
 }

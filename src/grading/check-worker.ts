@@ -42,12 +42,14 @@ process.on('message', (message: ToWorker) => {
 });
 await send({ type: 'ready' });
 
-async function run({ file, bundle, env, timeoutMs }: RunRequest): Promise<void> {
+async function run({ file, bundle, env, timeoutMs, stopOnceFailed }: RunRequest): Promise<void> {
   Object.assign(process.env, env);
   const reported = new Set<string>();
+  const failedNames = new Set<string>();
   const report = async (test: Test) => {
     if (reported.has(test.id) || !finished(test)) return;
     reported.add(test.id);
+    if (test.result?.state === 'fail') failedNames.add(test.name);
     await send({ type: 'result', test: outcomeOf(test) });
   };
   const byId = new Map<string, Test>();
@@ -60,6 +62,12 @@ async function run({ file, bundle, env, timeoutMs }: RunRequest): Promise<void> 
     onCollected: async (files: File[]) => {
       for (const test of files.flatMap(testsOf)) byId.set(test.id, test);
       await send({ type: 'collected', tests: byId.size });
+    },
+    onBeforeRunTask: (test: Test) => {
+      if (stopOnceFailed?.length && stopOnceFailed.every((name) => failedNames.has(name))) {
+        test.mode = 'skip';
+        test.result = { state: 'skip' };
+      }
     },
     onAfterRunTask: report,
     // Tests a failed beforeAll skipped are reported here only.

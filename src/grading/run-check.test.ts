@@ -77,6 +77,28 @@ describe('runCheck when the check cannot run to its end', () => {
   });
 });
 
+describe('runCheck for a mutant (stopOnceFailed)', () => {
+  it('skips the expectations after the named ones have failed, and reports every one without it', async () => {
+    const greet = exercise('greet');
+    const dir = path.join(tmp, 'greet');
+    cpSync(greet.starterDir, dir, { recursive: true });
+    writeFileSync(path.join(dir, 'greet.ts'), 'function greet(name: string): string {\n  return name;\n}\n');
+    const run = (stopOnceFailed?: string[]) => runCheck({ root: fixture, exercise: greet, dir, onSetupProgress: () => {}, stopOnceFailed });
+    const named = (result: CheckResult) => result.expectations.map((e) => [e.name, e.passed]);
+    const whole = await run();
+    expect(named(whole)).toEqual([
+      ['exports greet', false],
+      ['greets by name', false],
+    ]);
+    const stopped = await run(['exports greet']);
+    expect(named(stopped)).toEqual([['exports greet', false]]);
+    expect(stopped.outcome).toBe('code');
+    // Named expectations that have not all failed stop nothing.
+    expect(named(await run(['exports greet', 'no such expectation']))).toEqual(named(whole));
+    expect(readdirSync(tmp)).toEqual(['greet']);
+  });
+});
+
 describe('a warm CheckRunner (course watch)', () => {
   it('re-checks one folder as it is edited with the verdict a cold check gives, and leaves nothing once closed', async () => {
     const greet = exercise('greet');

@@ -33,6 +33,11 @@ export interface RunCheckOptions {
    * this option, the result waits for the teardown.
    */
   backgroundTeardown?: (done: Promise<void>) => void;
+  /**
+   * Once every one of these expectations has failed, the rest are not run (they are left out of
+   * the result): a mutant in `dev check`, whose verdict needs no more.
+   */
+  stopOnceFailed?: string[];
 }
 
 /** What checks/lib writes beside the run for the engine to read (see checks/lib/exercise.ts). */
@@ -195,6 +200,7 @@ export class CheckRunner {
               // restores a file); where the report goes.
               env: { COURSE_EXERCISE_DIR: options.dir, COURSE_EXERCISE_ID: exercise.id, COURSE_CHECK_REPORT_DIR: reportDir },
               timeoutMs,
+              stopOnceFailed: options.stopOnceFailed,
             },
             handlers,
           );
