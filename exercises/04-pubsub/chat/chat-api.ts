@@ -10,7 +10,7 @@
 //   POST /deliveries/hold       -> the same, from now on
 //   GET  /deliveries/held       -> { held: how many wait }
 //   POST /deliveries/release    -> lets them all into your handlers at once, highest seq first
-// And one to send several messages within the same millisecond, as two tabs can (the check uses it):
+// And one to send several messages within the same millisecond, as several tabs can (the check uses it):
 //   POST /clock/stop            -> Date.now() and new Date() give this moment, until
 //   POST /clock/start           -> the clock runs again
 import type { DaprServer } from '@dapr/dapr';
