@@ -23,7 +23,9 @@ describe('what a test run leaves behind', () => {
   it('a compiled service is orphaned once the process that built it is gone', () => {
     const dir = scratchDir('builds');
     const gone = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) + 1; // no process can have it
-    for (const name of [`checkout-0123456789-${gone}-1.mjs`, `checkout-0123456789-${process.pid}-1.mjs`]) writeFileSync(path.join(dir, name), '');
-    expect(orphanedBuilds(dir)).toEqual([`checkout-0123456789-${gone}-1.mjs`]);
+    // With each, a standby's preload of its packages (src/harness/standby-service.ts).
+    const names = [gone, process.pid].flatMap((pid) => [`checkout-0123456789-${pid}-1.mjs`, `checkout-0123456789-${pid}-1-packages.mjs`]);
+    for (const name of names) writeFileSync(path.join(dir, name), '');
+    expect(orphanedBuilds(dir)).toEqual([`checkout-0123456789-${gone}-1-packages.mjs`, `checkout-0123456789-${gone}-1.mjs`]);
   });
 });

@@ -47,7 +47,8 @@ export function entries(dir: string): string[] {
 /** Compiled services whose run (the pid in the file's name, see src/harness/app.ts) is over. */
 export function orphanedBuilds(dir: string): string[] {
   return entries(dir).filter((name) => {
-    const pid = /-(\d+)-\d+\.mjs$/.exec(name)?.[1];
+    // `<service>-<hash>-<pid>-<n>.mjs`, and a standby's `<...>-<n>-packages.mjs` beside it.
+    const pid = /-(\d+)-\d+(-packages)?\.mjs$/.exec(name)?.[1];
     return !pid || !existsSync(`/proc/${pid}`);
   });
 }
