@@ -42,7 +42,8 @@ process.on('message', (message: ToWorker) => {
 });
 await send({ type: 'ready' });
 
-async function run({ file, bundle, env, timeoutMs, stopOnceFailed }: RunRequest): Promise<void> {
+async function run({ root, file, bundle, env, timeoutMs, stopOnceFailed }: RunRequest): Promise<void> {
+  process.chdir(root);
   Object.assign(process.env, env);
   const reported = new Set<string>();
   const failedNames = new Set<string>();
