@@ -158,25 +158,26 @@ export class CheckRunner {
     });
     const missing = missingFiles(exercise, options.dir);
     if (missing.length > 0) return notRun(messages.filesThere, missingFilesMessage(exercise, options.dir, missing), 'code');
-    // Forked now, it loads while daprd is looked for.
+    // Forked now (or as `course check` started), it loads while daprd is looked for.
     const worker = this.takeWorker();
-    // A missing daprd is built (or an image pulled) here, with visible progress, not inside the check's time limit.
-    const setupFailure = await provisionRuntime(options.onSetupProgress ?? ((line) => process.stderr.write(`${line}\n`)));
-    if (setupFailure) {
-      await worker.stop();
-      return notRun(messages.checkRuns, setupFailure, 'environment');
-    }
     const { ownPath, removeOwnedPath } = await import('../harness/processes.js');
-    const { CheckProcesses } = await import('./check-processes.js');
     const reportDir = mkdtempSync(path.join(os.tmpdir(), 'course-check-'));
     ownPath(reportDir);
-    const marker = path.join(reportDir, VERDICT_KNOWN_FILE);
-    const markerWatch = watchFor(marker, () => ((markedComplete = true), maybeVerdict()));
-    // Compiled here while the worker is still loading.
+    // Compiled (by esbuild's own process) while the worker loads and daprd is looked for.
     const bundle = bundleCheck(exercise.checkFile, path.join(reportDir, 'check.mjs'), worker.sources).then(
       (file) => ({ file }),
       (error: Error) => ({ error: error.message }),
     );
+    // A missing daprd is built (or an image pulled) here, with visible progress, not inside the check's time limit.
+    const setupFailure = await provisionRuntime(options.onSetupProgress ?? ((line) => process.stderr.write(`${line}\n`)));
+    if (setupFailure) {
+      await Promise.all([worker.stop(), bundle]);
+      removeOwnedPath(reportDir);
+      return notRun(messages.checkRuns, setupFailure, 'environment');
+    }
+    const { CheckProcesses } = await import('./check-processes.js');
+    const marker = path.join(reportDir, VERDICT_KNOWN_FILE);
+    const markerWatch = watchFor(marker, () => ((markedComplete = true), maybeVerdict()));
     let timedOut = false;
     let moduleErrors: WorkerError[] = [];
     /** The environments the run started, for the next worker to start ahead (spares.ts). */
