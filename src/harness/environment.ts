@@ -42,10 +42,6 @@ export interface AppSpec {
   daprGrpcPort?: number;
   /** More daprd flags for this app's sidecar (e.g. app health checks). */
   sidecarArgs?: string[];
-  /** The port the app is told its sidecar's HTTP API is on (checks/lib/sidecar-gate.ts); default the sidecar's own. */
-  daprHttpPortForApp?: number;
-  /** The port the app is told its sidecar's gRPC API is on (checks/lib/publish-gate.ts); default the sidecar's own. */
-  daprGrpcPortForApp?: number;
   /**
    * The sidecar APIs the app reaches through a front the check serves (sidecar-front.ts), not
    * directly: its DAPR_HTTP_PORT / DAPR_GRPC_PORT are the fronts' ports.

@@ -96,7 +96,7 @@ async function planApp(env: Environment, app: AppSpec, hasService: boolean): Pro
         name: nameOf(app),
         appPort,
         callsSidecar: hasService,
-        daprHttpPort: frontPort(fronts, 'http') ?? app.daprHttpPortForApp ?? ports.http,
+        daprHttpPort: frontPort(fronts, 'http') ?? ports.http,
         listenHost: APP_LISTEN_HOST,
         log: env.log,
         signal: env.stopping.signal,
@@ -138,8 +138,8 @@ function launchOf(env: Environment, app: AppSpec, planned: PlannedApp): AppLaunc
     env: app.env,
     appPort: planned.appPort,
     sidecarPorts: planned.ports,
-    daprHttpPortForApp: planned.recording?.appDaprHttpPort ?? frontPort(planned.fronts, 'http') ?? app.daprHttpPortForApp,
-    daprGrpcPortForApp: frontPort(planned.fronts, 'grpc') ?? app.daprGrpcPortForApp,
+    daprHttpPortForApp: planned.recording?.appDaprHttpPort ?? frontPort(planned.fronts, 'http'),
+    daprGrpcPortForApp: frontPort(planned.fronts, 'grpc'),
     log: env.log,
   };
 }
