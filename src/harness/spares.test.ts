@@ -101,8 +101,16 @@ describe('spares: runs started ahead for a warm re-check', { timeout: 60_000 }, 
     if (told !== undefined) expect(await requestAt(told)).toBe('cut');
 
     const { spec, check } = withFront();
+    const sdk = spec.apps.find((a) => a.appId === 'sdk')!;
+    const attach = sdk.onFront!;
+    const serviceAtAttach: unknown[] = [];
+    sdk.onFront = (front) => {
+      serviceAtAttach.push(spare.app('sdk').process);
+      return attach(front);
+    };
     env = await startCheckEnvironment(spec);
     expect(env).toBe(spare);
+    expect(serviceAtAttach).toEqual([undefined]); // attached before the standby was handed its code
     expect(env.timings.startedAhead).toBe(true);
     expect(check.attached).toEqual([front]);
     expect(check.cutBeforeAttach).toEqual(['cut']);
@@ -115,7 +123,7 @@ describe('spares: runs started ahead for a warm re-check', { timeout: 60_000 }, 
     expect(await canConnect(front!.port)).toBe(false);
   });
 
-  test('an app behind a front, with no spare: the run starts cold and the check attaches before the service starts', async () => {
+  test('an app behind a front, with no spare: the run starts cold, the front cuts connections until the check attaches, then serves them', async () => {
     const { spec, check } = withFront();
     env = await startCheckEnvironment(spec);
     expect(env.timings.startedAhead).toBeUndefined();
