@@ -16,6 +16,7 @@ export interface TakenGrpcCall {
 }
 
 export interface GrpcPassThrough {
+  /** Listen with it, or hand it connections (`emit('connection', socket)`, as publish-gate.ts does from a front). */
   server: http2.Http2Server;
   close(): Promise<void>;
 }

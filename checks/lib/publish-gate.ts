@@ -2,11 +2,12 @@
 // in flight together, in every run: it makes "read a counter, publish, then update it" fail every
 // time (both sends read the same value), not only when the scheduler happens to interleave them.
 //
-// The gate is an HTTP pass-through on a port of its own, given to the app as DAPR_HTTP_PORT
-// (before-sidecar.ts). Every request goes straight to the sidecar, unchanged, except while
-// `together` runs: then each publish (`POST /v1.0/publish/...`) waits at the gate until as many as
-// the check sent have arrived, and they go on one at a time, each once the sidecar has answered the
-// one before, in the order `together` is given (the broker then holds them in that order too).
+// The gate is an HTTP pass-through at the front the harness keeps before the app's sidecar HTTP
+// API, given to the app as DAPR_HTTP_PORT (before-sidecar.ts). Every request goes straight to the
+// sidecar, unchanged, except while `together` runs: then each publish (`POST /v1.0/publish/...`)
+// waits at the gate until as many as the check sent have arrived, and they go on one at a time,
+// each once the sidecar has answered the one before, in the order `together` is given (the broker
+// then holds them in that order too).
 // `publishGate(appId, { bulk: true })` holds bulk publishes (`POST /v1.0-alpha1/publish/bulk/...`)
 // instead: each batch is one request.
 //
@@ -18,12 +19,12 @@
 // answer: what the app handed its sidecar, also when the broker refused it.
 //
 // An app may publish through its sidecar's gRPC API instead (a DaprClient with
-// `communicationProtocol: GRPC`, on DAPR_GRPC_PORT): a second door, an HTTP/2 pass-through given
-// to the app as DAPR_GRPC_PORT, holds those publishes the same way (grpc-pass-through.ts).
+// `communicationProtocol: GRPC`, on DAPR_GRPC_PORT): a second door, an HTTP/2 pass-through at the
+// front before its gRPC API, holds those publishes the same way (grpc-pass-through.ts).
 import http from 'node:http';
 import type net from 'node:net';
 import { afterAll } from 'vitest';
-import type { EnvironmentSpec } from '../../src/harness/check-api.js';
+import type { EnvironmentSpec, SidecarApi } from '../../src/harness/check-api.js';
 import { placeBeforeSidecar } from './before-sidecar.js';
 import { grpcPassThrough, protobufFields, type TakenGrpcCall } from './grpc-pass-through.js';
 
@@ -65,7 +66,7 @@ export interface GatePublish {
 
 export interface PublishGate {
   /** For `useExercise({ beforeStart })`: points the app's DAPR_HTTP_PORT and DAPR_GRPC_PORT at the gate. */
-  install(spec: EnvironmentSpec): Promise<void>;
+  install(spec: EnvironmentSpec): void;
   /**
    * Runs `act` (which makes the app publish `count` times at once) with publishes held at the gate
    * until all `count` are there, then lets them through one by one, ordered by `rank` of each
@@ -84,8 +85,8 @@ export interface PublishGateOptions {
 export function publishGate(appId: string, options: PublishGateOptions = {}): PublishGate {
   const heldPath = options.bulk ? '/v1.0-alpha1/publish/bulk/' : '/v1.0/publish/';
   const heldMethods = options.bulk ? ['BulkPublishEventAlpha1', 'BulkPublishEvent'] : ['PublishEvent'];
-  let target: number | undefined;
-  let grpcTarget: number | undefined;
+  /** The sidecar's own port for each API, as its front says. */
+  const targets: Partial<Record<SidecarApi, number>> = {};
   let holding: { count: number; held: Held[]; changed: () => void } | undefined;
   const sockets = new Set<net.Socket>();
   const passed: GatePublish[] = [];
@@ -103,7 +104,7 @@ export function publishGate(appId: string, options: PublishGateOptions = {}): Pu
     new Promise<void>((resolve) => {
       const record = (status: number) => isPublish(req) && passed.push({ path: req.url!, body: parsed(body), status, api: 'http' });
       const upstream = http.request(
-        { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers },
+        { host: '127.0.0.1', port: targets.http, method: req.method, path: req.url, headers: req.headers },
         (answer) => {
           record(answer.statusCode ?? 502);
           res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -134,7 +135,7 @@ export function publishGate(appId: string, options: PublishGateOptions = {}): Pu
   });
 
   const grpc = grpcPassThrough(
-    () => grpcTarget,
+    () => targets.grpc,
     (method) => heldMethods.includes(method),
     (call) => {
       const publish = grpcPublish(call);
@@ -150,7 +151,7 @@ export function publishGate(appId: string, options: PublishGateOptions = {}): Pu
 
   afterAll(async () => {
     for (const socket of sockets) socket.destroy();
-    await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), grpc.close()]);
+    await grpc.close();
   });
 
   const rankOf = (held: Held, arrival: number, rank: (body: unknown) => number) => {
@@ -163,9 +164,12 @@ export function publishGate(appId: string, options: PublishGateOptions = {}): Pu
   };
 
   return {
-    async install(spec) {
-      target = await placeBeforeSidecar(spec, appId, server, 'publishGate');
-      grpcTarget = await placeBeforeSidecar(spec, appId, grpc.server, 'publishGate', 'grpc');
+    install(spec) {
+      placeBeforeSidecar(spec, appId, ['http', 'grpc'], 'publishGate', (front) => {
+        targets[front.api] = front.sidecarPort;
+        const door = front.api === 'http' ? server : grpc.server;
+        front.attach((socket) => door.emit('connection', socket));
+      });
     },
 
     async together(count, act, rank) {

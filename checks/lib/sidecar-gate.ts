@@ -10,52 +10,50 @@
 // app was. Behind the gate the app's start() cannot resolve before daprd has asked, so such a
 // subscription is never seen.
 //
-// The gate is a plain TCP pass-through on a port of its own, given to the app as DAPR_HTTP_PORT.
-// Until its sidecar is healthy it closes every connection at once (the SDK sees a sidecar not up
-// yet and tries again); then it pipes each connection to the real sidecar, so every later call
-// (state, publish) reaches the real daprd unchanged. It opens as soon as the app's own sidecar is
-// healthy, not when the whole run is, so the SDK's 30 s of patience are spent as without a gate.
+// The gate is a plain TCP pass-through at the front the harness keeps before the app's sidecar
+// HTTP API (before-sidecar.ts), which the app is given as DAPR_HTTP_PORT. Until its sidecar is
+// healthy it closes every connection at once (the SDK sees a sidecar not up yet and tries again);
+// then it pipes each connection to the real sidecar, so every later call (state, publish) reaches
+// the real daprd unchanged. It opens as soon as the app's own sidecar is healthy, not when the whole
+// run is, so the SDK's 30 s of patience are spent as without a gate.
 //
 //   const gate = sidecarGate('order-processor');
 //   const env = useExercise({ beforeStart: gate.install });
 import net from 'node:net';
 import { afterAll } from 'vitest';
-import type { EnvironmentSpec } from '../../src/harness/check-api.js';
+import type { EnvironmentSpec, SidecarFront } from '../../src/harness/check-api.js';
 import { placeBeforeSidecar } from './before-sidecar.js';
 
 export interface SidecarGate {
   /** For `useExercise({ beforeStart })`: points the app's DAPR_HTTP_PORT at the gate, which opens by itself. */
-  install(spec: EnvironmentSpec): Promise<void>;
+  install(spec: EnvironmentSpec): void;
   /** Resolves when the app first reaches its sidecar through the open gate (its `start()` is about to resolve). */
   readonly reached: Promise<void>;
 }
 
 export function sidecarGate(appId: string): SidecarGate {
-  const server = net.createServer();
-  const sockets = new Set<net.Socket>();
-  let target: number | undefined;
+  /** Connections to the sidecar, cut when the check ends (the front cuts the app's). */
+  const upstreams = new Set<net.Socket>();
   let open = false;
   let stopped = false;
   let reachedNow = () => {};
   const reached = new Promise<void>((resolve) => (reachedNow = resolve));
-  const track = (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-  };
-  server.on('connection', (socket) => {
-    track(socket);
-    if (!open || target === undefined) {
+  const pass = (socket: net.Socket, target: number) => {
+    if (!open) {
       socket.destroy();
       return;
     }
     reachedNow();
     const upstream = net.connect({ host: '127.0.0.1', port: target });
-    track(upstream);
-    upstream.on('close', () => socket.destroy());
+    upstreams.add(upstream);
+    upstream.on('error', () => upstream.destroy());
+    upstream.on('close', () => {
+      upstreams.delete(upstream);
+      socket.destroy();
+    });
     socket.on('close', () => upstream.destroy());
     socket.pipe(upstream).pipe(socket);
-  });
+  };
   /** Opens the gate once the sidecar answers /v1.0/healthz with 2xx: it has found the app and asked it. */
   const openWhenHealthy = async (port: number) => {
     while (!stopped) {
@@ -71,15 +69,16 @@ export function sidecarGate(appId: string): SidecarGate {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  afterAll(async () => {
+  afterAll(() => {
     stopped = true;
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const upstream of upstreams) upstream.destroy();
   });
   return {
-    async install(spec) {
-      target = await placeBeforeSidecar(spec, appId, server, 'sidecarGate');
-      void openWhenHealthy(target);
+    install(spec) {
+      placeBeforeSidecar(spec, appId, ['http'], 'sidecarGate', (front: SidecarFront) => {
+        front.attach((socket) => pass(socket, front.sidecarPort));
+        void openWhenHealthy(front.sidecarPort);
+      });
     },
     reached,
   };

@@ -9,5 +9,6 @@ export * from './probe.js';
 export * from './resources.js';
 export * from './run-file.js';
 export * from './spares.js';
+export type { SidecarApi, SidecarFront } from './sidecar-front.js';
 export { connectRedis } from './redis-client.js';
 export * from '../grading/verdict-known.js';

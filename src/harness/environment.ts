@@ -8,8 +8,9 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { appExitError, appNeverListenedError, waitForApp } from './app.js';
-import { compile, launchApp, launchSidecar, nameOf, plannedOf, spawnService, startStandby } from './launch.js';
+import { attachFronts, compile, launchApp, launchSidecar, nameOf, plannedOf, spawnService, startStandby } from './launch.js';
 import type { StandbyService } from './standby-service.js';
+import type { Front, SidecarApi, SidecarFront } from './sidecar-front.js';
 import { EnvironmentError, HarnessTimeoutError, LearnerCodeError } from './errors.js';
 import { canConnect, portInUse } from './ports.js';
 import { Probe, type ProbeSubscription } from './probe.js';
@@ -41,10 +42,16 @@ export interface AppSpec {
   daprGrpcPort?: number;
   /** More daprd flags for this app's sidecar (e.g. app health checks). */
   sidecarArgs?: string[];
-  /** The port the app is told its sidecar's HTTP API is on (checks/lib/sidecar-gate.ts); default the sidecar's own. */
-  daprHttpPortForApp?: number;
-  /** The port the app is told its sidecar's gRPC API is on (checks/lib/publish-gate.ts); default the sidecar's own. */
-  daprGrpcPortForApp?: number;
+  /**
+   * The sidecar APIs the app reaches through a front the check serves (sidecar-front.ts), not
+   * directly: its DAPR_HTTP_PORT / DAPR_GRPC_PORT are the fronts' ports.
+   */
+  fronts?: SidecarApi[];
+  /**
+   * Attaches the check to each of the app's fronts, before the app's service starts (or, on a run
+   * started ahead, is given its code). A function: not part of the run as data (spares.ts's key).
+   */
+  onFront?: (front: SidecarFront) => void | Promise<void>;
 }
 
 export interface EnvironmentSpec {
@@ -77,6 +84,8 @@ export interface RunningApp {
   probe?: Probe;
   /** The hops recording its exchanges with its sidecar (see recorder.ts). */
   recording?: AppRecording;
+  /** The fronts before its sidecar's APIs that the check serves (AppSpec.fronts). */
+  fronts?: Front[];
 }
 
 export interface EnvironmentTimings {
@@ -268,6 +277,7 @@ export class Environment {
     await Promise.all(apps.map((a) => a.sidecar.process.stop(3000)));
     await Promise.all(apps.map((a) => a.probe?.close()));
     await Promise.all(apps.map((a) => a.recording?.close()));
+    await Promise.all(apps.flatMap((a) => a.fronts ?? []).map((f) => f.close()));
     this.timeline.close();
     await this.redis?.stop();
     await this.runtime.close();
@@ -325,6 +335,7 @@ export async function startServices(env: Environment, spec: EnvironmentSpec, sta
   await allLaunched(
     all.map(async (app) => {
       const appSpec = spec.apps.find((a) => nameOf(a) === app.name)!;
+      await attachFronts(appSpec, app.fronts);
       if (!appSpec.command) return;
       const prepared = await compile(env, appSpec);
       app.process = env.standbys.get(app.name)?.start(prepared) ?? spawnService(env, appSpec, plannedOf(app), prepared);

@@ -8,6 +8,7 @@ import { freePort } from './ports.js';
 import { Probe } from './probe.js';
 import { removeOwnedPath, type ManagedProcess } from './processes.js';
 import { recordApp, type AppRecording } from './recorder.js';
+import { Front, type SidecarApi } from './sidecar-front.js';
 import type { Sidecar, SidecarPorts } from './sidecar.js';
 import { canStandBy, StandbyService } from './standby-service.js';
 
@@ -20,12 +21,16 @@ export async function launchApp(env: Environment, app: AppSpec, spec: Environmen
   // Compile first: a syntax error is reported before any sidecar starts for it.
   const prepared = app.command ? await compile(env, app) : undefined;
   const planned = await planApp(env, app, Boolean(prepared));
+  await attachFronts(app, planned.fronts).catch(async (error: unknown) => {
+    await closePlanned(planned);
+    throw error;
+  });
   // A sidecar in a container takes a while to start: the service starts meanwhile, as under
   // `dapr run` (it waits for its sidecar).
   const starting = startSidecarOf(env, app, planned, spec);
   const service = prepared ? spawnService(env, app, planned, prepared) : undefined;
   const sidecar = await starting.catch(async (error: unknown) => {
-    await Promise.all([service?.stop(1000), planned.probe?.close(), planned.recording?.close()]);
+    await Promise.all([service?.stop(1000), closePlanned(planned)]);
     throw error;
   });
   return register(env, app, planned, sidecar, service);
@@ -35,7 +40,7 @@ export async function launchApp(env: Environment, app: AppSpec, spec: Environmen
 export async function launchSidecar(env: Environment, app: AppSpec, spec: EnvironmentSpec): Promise<RunningApp> {
   const planned = await planApp(env, app, Boolean(app.command));
   const sidecar = await startSidecarOf(env, app, planned, spec).catch(async (error: unknown) => {
-    await Promise.all([planned.probe?.close(), planned.recording?.close()]);
+    await closePlanned(planned);
     throw error;
   });
   return register(env, app, planned, sidecar, undefined);
@@ -46,9 +51,29 @@ export interface PlannedApp {
   appPort?: number;
   probe?: Probe;
   recording?: AppRecording;
+  fronts?: Front[];
 }
 
-/** The app's ports, its probe listening, the hops recording it. */
+/** What planApp opened, closed: for a launch that fails before the app is registered. */
+async function closePlanned(planned: PlannedApp): Promise<void> {
+  await Promise.all([planned.probe?.close(), planned.recording?.close(), ...(planned.fronts ?? []).map((f) => f.close())]);
+}
+
+/**
+ * Attaches the check to the app's fronts (AppSpec.onFront): before its service starts, or is given
+ * its code, so that it never finds a front nobody serves.
+ */
+export async function attachFronts(app: AppSpec, fronts: Front[] = []): Promise<void> {
+  if (fronts.length > 0 && !app.onFront) throw new Error(`${nameOf(app)} reaches its sidecar through fronts (${app.fronts?.join(', ')}), but no onFront serves them`);
+  for (const front of fronts) await app.onFront!(front);
+}
+
+/** The port the app is told for its sidecar's `api`, when a front stands there. */
+function frontPort(fronts: Front[] | undefined, api: SidecarApi): number | undefined {
+  return fronts?.find((f) => f.api === api)?.port;
+}
+
+/** The app's ports, its fronts and probe listening, the hops recording it. */
 async function planApp(env: Environment, app: AppSpec, hasService: boolean): Promise<PlannedApp> {
   const ports: SidecarPorts = {
     http: app.daprHttpPort ?? (await freePort()),
@@ -56,6 +81,7 @@ async function planApp(env: Environment, app: AppSpec, hasService: boolean): Pro
     internalGrpc: await freePort(),
     metrics: await freePort(),
   };
+  const fronts = app.fronts && (await Promise.all(app.fronts.map((api) => Front.listen(api, ports[api]))));
   let appPort = app.appPort;
   let probe: Probe | undefined;
   if (app.probe) {
@@ -70,13 +96,13 @@ async function planApp(env: Environment, app: AppSpec, hasService: boolean): Pro
         name: nameOf(app),
         appPort,
         callsSidecar: hasService,
-        daprHttpPort: app.daprHttpPortForApp ?? ports.http,
+        daprHttpPort: frontPort(fronts, 'http') ?? ports.http,
         listenHost: APP_LISTEN_HOST,
         log: env.log,
         signal: env.stopping.signal,
       })
     : undefined;
-  return { ports, appPort, probe, recording };
+  return { ports, appPort, probe, recording, fronts };
 }
 
 function startSidecarOf(env: Environment, app: AppSpec, planned: PlannedApp, spec: EnvironmentSpec): Promise<Sidecar> {
@@ -112,8 +138,8 @@ function launchOf(env: Environment, app: AppSpec, planned: PlannedApp): AppLaunc
     env: app.env,
     appPort: planned.appPort,
     sidecarPorts: planned.ports,
-    daprHttpPortForApp: planned.recording?.appDaprHttpPort ?? app.daprHttpPortForApp,
-    daprGrpcPortForApp: app.daprGrpcPortForApp,
+    daprHttpPortForApp: planned.recording?.appDaprHttpPort ?? frontPort(planned.fronts, 'http'),
+    daprGrpcPortForApp: frontPort(planned.fronts, 'grpc'),
     log: env.log,
   };
 }
@@ -135,7 +161,7 @@ export async function startStandby(env: Environment, app: AppSpec): Promise<void
 
 /** What a running app was given, for starting its service again. */
 export function plannedOf(app: RunningApp): PlannedApp {
-  return { ports: app.sidecar.ports, appPort: app.appPort, probe: app.probe, recording: app.recording };
+  return { ports: app.sidecar.ports, appPort: app.appPort, probe: app.probe, recording: app.recording, fronts: app.fronts };
 }
 
 function register(env: Environment, app: AppSpec, planned: PlannedApp, sidecar: Sidecar, service: ManagedProcess | undefined): RunningApp {
@@ -149,6 +175,7 @@ function register(env: Environment, app: AppSpec, planned: PlannedApp, sidecar: 
     process: service,
     probe: planned.probe,
     recording: planned.recording,
+    fronts: planned.fronts,
   };
   // Registered at once, so that stop() finds it whatever fails next.
   env.apps.set(running.name, running);

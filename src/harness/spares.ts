@@ -111,9 +111,9 @@ function keyOf(spec: EnvironmentSpec): string | undefined {
 }
 
 /**
- * Its resources read the same now, every process it started still runs, and no other program
- * listens on a port where a service, or the hop in front of it, is yet to listen (chosen while the
- * learner was editing).
+ * Its resources read the same now, every process it started still runs and every front still
+ * listens, and no other program listens on a port where a service, or the hop in front of it, is
+ * yet to listen (chosen while the learner was editing).
  */
 async function stillFits(env: Environment, spec: EnvironmentSpec): Promise<boolean> {
   let resources;
@@ -126,6 +126,7 @@ async function stillFits(env: Environment, spec: EnvironmentSpec): Promise<boole
   if (env.redis?.process.hasExited) return false;
   const apps = [...env.apps.values()];
   if (apps.some((app) => app.sidecar.process.hasExited)) return false;
+  if (apps.some((app) => app.fronts?.some((front) => !front.listening))) return false;
   const toListen = apps
     .filter((app) => !app.probe)
     .flatMap((app) => [app.appPort, app.recording?.daprdAppPort])
