@@ -192,6 +192,31 @@ const EXPECTED: Record<string, ChannelName[]> = {
   'shipment.delayed': ['push'],
 };
 
+/** A malformed event the check publishes; `mark` finds it in GET /dead-letters. */
+type Malformed = { id: string; type: string; data: unknown; mark: string; what: string };
+/**
+ * Malformed events on every route that sends, so that a route whose own handler skips
+ * parseNotification is caught: for each type one without a userId and one whose data is not JSON,
+ * and a high-priority one without a userId for the high-priority route.
+ */
+const MALFORMED: Malformed[] = [
+  ...Object.keys(EXPECTED).flatMap((type) => {
+    const id = `evt-malformed-${type}`;
+    const notJson = `${type} data, not JSON at all`;
+    return [
+      { id, type, data: { id, note: 'this event has no userId' }, mark: JSON.stringify(id), what: `${an(type)} without a userId` },
+      { id: `evt-not-json-${type}`, type, data: notJson, mark: notJson, what: `${an(type)} whose data is not JSON` },
+    ];
+  }),
+  {
+    id: 'evt-malformed-urgent',
+    type: 'order.confirmed',
+    data: { id: 'evt-malformed-urgent', priority: 'high', note: 'this event has no userId' },
+    mark: '"evt-malformed-urgent"',
+    what: 'a high-priority order.confirmed event without a userId',
+  },
+];
+
 describe('notifications', () => {
   test('each event type reaches exactly its channels', async () => {
     await mustSubscribe(TOPIC);
@@ -432,57 +457,53 @@ describe('notifications', () => {
 
   test(MALFORMED_EXPECTATION, async () => {
     const { deadLetterTopic } = await mustSubscribe(TOPIC);
-    // One of them matches the priority rule, so that the high-priority route's handler is held to it too.
-    const cases = [
-      { id: 'evt-malformed', data: { id: 'evt-malformed', note: 'this event has no userId' } as unknown, what: 'An order.confirmed event without a userId' },
-      {
-        id: 'evt-malformed-urgent',
-        data: { id: 'evt-malformed-urgent', priority: 'high', note: 'this event has no userId' } as unknown,
-        what: 'A high-priority order.confirmed event without a userId',
-      },
-      { id: 'evt-not-json', data: 'not JSON at all', what: 'An order.confirmed event whose data is not JSON' },
-    ];
-    await Promise.all(cases.map((c) => publish('order.confirmed', c.id, c.data)));
-    const ds = await answered(cases.map((c) => c.id), 'Malformed events');
-    await diagnose(cases.map((c) => ({ id: c.id, type: 'order.confirmed' })).filter((c) => c.id !== 'evt-not-json'), ds);
+    await Promise.all(MALFORMED.map((c) => publish(c.type, c.id, c.data)));
+    const ds = await answered(MALFORMED.map((c) => c.id), 'Malformed events');
+    // Not the events whose data is not JSON: a send of one records no attempt under their id.
+    await diagnose(MALFORMED.filter((c) => typeof c.data === 'object'), ds);
     const sent = await api<ByChannel<SentRecord>>('/sent');
-    for (const c of cases) {
-      const [first] = deliveriesOf(ds, c.id);
-      const why: Record<string, string> = {
-        RETRY: 'No retry can fix a malformed event: retrying only delays it.',
-        SUCCESS: 'SUCCESS acknowledges it and it is gone without a trace.',
-      };
-      const on = channelsFor(sent, c.id);
+    const why: Record<string, string> = {
+      RETRY: 'No retry can fix a malformed event: retrying only delays it.',
+      SUCCESS: 'SUCCESS acknowledges it and it is gone without a trace.',
+    };
+    const answerOf = (c: Malformed) => deliveriesOf(ds, c.id)[0];
+    const wrong = MALFORMED.filter((c) => answerOf(c)?.outcome !== 'DROP');
+    if (wrong.length > 0) {
+      const [c, ...others] = wrong;
+      const first = answerOf(c!);
+      const on = channelsFor(sent, c!.id);
       must(
-        first?.outcome === 'DROP',
-        `${c.what} was answered ${first?.answer} on route \`${first?.route}\`, not DROP` +
+        false,
+        `${capital(c!.what)} was answered ${first?.answer} on route \`${first?.route}\`, not DROP` +
           (on.length > 0 ? ` (it was sent on ${list(on)}, GET /sent)` : '') +
-          `. ${why[first?.answer ?? ''] ?? 'Any error status is retried.'}`,
+          `. ${why[first?.answer ?? ''] ?? 'Any error status is retried.'}` +
+          (others.length > 0
+            ? ` Not answered DROP either: ${others.map((o) => `${o.what} (${answerOf(o)?.answer} on route \`${answerOf(o)?.route}\`)`).join('; ')}.`
+            : ''),
       );
     }
     // With a dead-letter topic, daprd forwards a DROP there at once, and its arrival means daprd is
     // done with the event. Without one nothing marks the end: wait out one retry interval (short:
     // a DROP is not retried, so no second delivery should come).
     const retryMs = componentRetryPolicy(env().resources, 'pubsub', 'inbound', 'notifier')?.intervalMs ?? 0;
-    for (const c of cases) {
-      const arrived = await env().probe(CHECK_APP).waitUntil(() => deadLettered(c.id), deadLetterTopic === DLQ ? 2000 : Math.min(retryMs, 500) + 500);
-      const count = deliveriesOf(await readDeliveries(), c.id).length;
-      must(count === 1, `${c.what} was delivered ${count} times; a DROP is never retried.`);
-      must(
-        arrived || deadLetterTopic !== DLQ,
-        `${c.what} was dropped but did not reach \`${DLQ}\`, though the subscription has it as deadLetterTopic: daprd should forward a DROP there at once.`,
-      );
+    await env()
+      .probe(CHECK_APP)
+      .waitUntil(() => MALFORMED.every((c) => deadLettered(c.id)), deadLetterTopic === DLQ ? 2000 : Math.min(retryMs, 500) + 500);
+    const all = await readDeliveries();
+    for (const c of MALFORMED) {
+      const count = deliveriesOf(all, c.id).length;
+      must(count === 1, `${capital(c.what)} was delivered ${count} times; a DROP is never retried.`);
     }
+    const lost = MALFORMED.find((c) => !deadLettered(c.id));
+    must(
+      !lost || deadLetterTopic !== DLQ,
+      `${capital(lost?.what ?? '')} was dropped but did not reach \`${DLQ}\`, though the subscription has it as deadLetterTopic: daprd should forward a DROP there at once.`,
+    );
   });
 
   test('the dead-letter consumer records the malformed events too', async () => {
-    const cases = [
-      { id: 'evt-malformed', mark: '"evt-malformed"', what: 'the order.confirmed event without a userId' },
-      { id: 'evt-malformed-urgent', mark: '"evt-malformed-urgent"', what: 'the high-priority order.confirmed event without a userId' },
-      { id: 'evt-not-json', mark: 'not JSON at all', what: 'the order.confirmed event whose data is not JSON' },
-    ];
     requires(
-      cases.every((c) => deadLettered(c.id)),
+      MALFORMED.every((c) => deadLettered(c.id)),
       MALFORMED_EXPECTATION,
       `The malformed events did not all reach \`${DLQ}\`, so whether the dead-letter consumer records them cannot be checked.`,
     );
@@ -490,21 +511,23 @@ describe('notifications', () => {
     const has = (events: Stored[], mark: string) => events.some((e) => JSON.stringify(e.data ?? null).includes(mark));
     const events = await eventually(
       () => api<Stored[]>('/dead-letters'),
-      (events) => cases.every((c) => has(events, c.mark)),
+      (events) => MALFORMED.every((c) => has(events, c.mark)),
       () => '',
       3000,
     ).catch(() => api<Stored[]>('/dead-letters'));
-    const missing = cases.filter((c) => !has(events, c.mark));
+    const missing = MALFORMED.filter((c) => !has(events, c.mark));
     if (missing.length === 0) return;
     const ds = await readDeliveries();
     const dlqAnswers = (id: string) =>
       ds.filter((d) => d.topic === DLQ && d.cloudEventId === id).map((d) => d.answer ?? 'nothing yet').join(', ') || 'no delivery';
     must(
       false,
-      `${missing
-        .map((c, i) => `${i === 0 ? c.what[0]!.toUpperCase() + c.what.slice(1) : c.what} (${c.id})`)
-        .join(', ')
-        .replace(/, ([^,]*)$/, ' and $1')} reached \`${DLQ}\` ` +
+      `${capital(
+        missing
+          .map((c) => `${c.what.replace(/^an? /, 'the ')} (${c.id})`)
+          .join(', ')
+          .replace(/, ([^,]*)$/, ' and $1'),
+      )} reached \`${DLQ}\` ` +
         `but ${missing.length > 1 ? 'are' : 'is'} not in GET /dead-letters within 3 s. ` +
         `The dead-letter consumer answered ${missing.map((c) => `${c.id}: ${dlqAnswers(c.id)}`).join('; ')} (GET /deliveries).`,
     );
