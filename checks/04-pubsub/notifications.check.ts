@@ -244,13 +244,14 @@ describe('notifications', () => {
       ...Object.keys(EXPECTED).map((type) => ({ type, id: `evt-urgent-${type}` })),
       { type: 'account.locked', id: 'evt-urgent-other' },
     ];
-    const normal = { type: 'order.confirmed', id: 'evt-low-priority' };
+    // Priorities other than "high": "low", and "normal", which a rule that tests `!= "low"` takes as urgent.
+    const normal = ['low', 'normal'].map((priority) => ({ type: 'order.confirmed', id: `evt-${priority}-priority`, priority }));
     await Promise.all([
       ...urgent.map((e) => publish(e.type, e.id, { id: e.id, userId: 'ada', priority: 'high' })),
-      publish(normal.type, normal.id, { id: normal.id, userId: 'ada', priority: 'low' }),
+      ...normal.map((e) => publish(e.type, e.id, { id: e.id, userId: 'ada', priority: e.priority })),
     ]);
-    const deliveries = await answered([...urgent, normal].map((e) => e.id), 'Events with a priority');
-    await diagnose([...urgent, normal], deliveries);
+    const deliveries = await answered([...urgent, ...normal].map((e) => e.id), 'Events with a priority');
+    await diagnose([...urgent, ...normal], deliveries);
     const sent = await api<ByChannel<SentRecord>>('/sent');
     const wrong = urgent.filter((e) => channelsFor(sent, e.id).join() !== CHANNELS.join());
     must(
@@ -259,11 +260,13 @@ describe('notifications', () => {
         .map((e) => `${e.type} went to ${list(channelsFor(sent, e.id))} (route \`${deliveriesOf(deliveries, e.id)[0]?.route}\`)`)
         .join('; ')}.`,
     );
-    const low = channelsFor(sent, normal.id);
-    must(
-      low.join() === 'email,push',
-      `An order.confirmed event with "priority": "low" went to ${list(low)} (route \`${deliveriesOf(deliveries, normal.id)[0]?.route}\`), expected email, push as for any order.confirmed: only "high" is urgent.`,
-    );
+    for (const e of normal) {
+      const got = channelsFor(sent, e.id);
+      must(
+        got.join() === 'email,push',
+        `An order.confirmed event with "priority": "${e.priority}" went to ${list(got)} (route \`${deliveriesOf(deliveries, e.id)[0]?.route}\`), expected email, push as for any order.confirmed: only "high" is urgent.`,
+      );
+    }
   });
 
   test('a user who opted out of a channel gets nothing on it', async () => {
