@@ -20,8 +20,8 @@ interface Arrival {
 
 // One event per line of the task's table, each with its own orderId and the path it must reach,
 // plus an order.created of other priorities (only "high" is a priority order: "low" catches a rule
-// that tests `!= "normal"`, and "urgent", a value the table does not name, one that lists the
-// priorities that are not), two types no rule names (a rule for `order.shipped` in front of a
+// that tests `!= "normal"`, "urgent", a value the table does not name, one that lists the
+// priorities that are not, and "highest" one that tests contains("high") or startsWith), two types no rule names (a rule for `order.shipped` in front of a
 // default that is not /orders/other leaves `order.refunded` on the wrong path), and high-priority
 // events of other types: `priority` alone does not make an event a priority order, and neither
 // does a type that merely is not one of the others the task names.
@@ -30,6 +30,7 @@ const events = {
   priority: { type: 'order.created', data: { orderId: 'rr-rush', priority: 'high' }, path: '/orders/priority' },
   low: { type: 'order.created', data: { orderId: 'rr-low', priority: 'low' }, path: '/orders/created' },
   urgent: { type: 'order.created', data: { orderId: 'rr-urgent', priority: 'urgent' }, path: '/orders/created' },
+  highest: { type: 'order.created', data: { orderId: 'rr-highest', priority: 'highest' }, path: '/orders/created' },
   plain: { type: 'order.created', data: { orderId: 'rr-plain' }, path: '/orders/created' },
   cancelled: { type: 'order.cancelled', data: { orderId: 'rr-cancelled' }, path: '/orders/cancelled' },
   other: { type: 'order.shipped', data: { orderId: 'rr-shipped' }, path: '/orders/other' },
@@ -120,6 +121,7 @@ describe('routing-rules', () => {
     const notHigh = (path: string) => (path === '/orders/priority' ? messages.onlyHigh : undefined);
     await mustArriveAt('low', messages.noRuleFor('order.created', '/orders/created'), notHigh);
     await mustArriveAt('urgent', messages.noRuleFor('order.created', '/orders/created'), notHigh);
+    await mustArriveAt('highest', messages.noRuleFor('order.created', '/orders/created'), notHigh);
   });
 
   test('an order.created event without a priority field still reaches /orders/created', async () => {
@@ -160,7 +162,7 @@ const messages = {
     'Look at what your rules compare: where does the type the publisher set end up in the CloudEvent?',
   noRuleFor: (type: string, path: string) => `No rule took it to ${path}, where \`${type}\` events go, and no default route took it anywhere.`,
   noPriorityRule: 'No rule took it to /orders/priority, and no default route took it anywhere.',
-  onlyHigh: 'Only an order.created event whose priority is "high" is a priority order.',
+  onlyHigh: 'Only an order.created event whose priority is exactly "high" is a priority order.',
   firstMatchWins: 'daprd tries the rules from top to bottom and stops at the first that matches.',
   noDefault: (type: string, defaultUsed: boolean) =>
     defaultUsed
