@@ -25,8 +25,6 @@ export type ToWorker = RunRequest | { type: 'prepare'; runs: unknown[] } | { typ
 
 export interface RunRequest {
   type: 'run';
-  /** The workbook's root, the worker's folder for the run (a worker forked early was started elsewhere). */
-  root: string;
   /** The check file's absolute path. */
   file: string;
   /** Added to the worker's environment before the check is loaded. */

@@ -1,11 +1,18 @@
 // The runner's side of a check's worker (check-worker.ts): forks it, gives it the run, and hands
-// its reports over. The worker is forked ahead of the run: `course check` forks it as it starts
-// (worker-fork.ts), and `course watch` keeps the next one ready between re-checks.
-import type { ChildProcess } from 'node:child_process';
+// its reports over. The worker is forked ahead of the run: `course check` forks it while it looks
+// for daprd, and `course watch` keeps the next one ready between re-checks.
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BundleSources } from './check-bundle.js';
 import { endProcesses, processTree } from '../harness/process-tree.js';
 import type { FromWorker, RunRequest, ToWorker, WorkerError, WorkerTest } from './check-worker-messages.js';
-import { forkWorker, takeEarlyWorker } from './worker-fork.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** This module runs as the build compiled it (dist/), or from src/ through tsx (the project's tests). */
+const extension = path.extname(fileURLToPath(import.meta.url));
+/** dist/ or src/. */
+const code = path.resolve(here, '..');
 
 export interface WorkerHandlers {
   onCollected(tests: number): void;
@@ -32,21 +39,31 @@ export class CheckWorker {
   private prepared = false;
 
   /** Where the check's imports are taken from (check-bundle.ts). */
-  readonly sources: BundleSources;
+  readonly sources = bundleSources();
 
   constructor(root: string) {
-    // The one `course check` forked as it started (bin/course.js), else a new one.
-    const forked = takeEarlyWorker() ?? forkWorker(root);
-    this.child = forked.child;
-    this.sources = forked.sources;
-    this.ready = forked.ready;
-    this.exited = forked.exited;
+    const { sources } = this;
+    this.child = fork(path.join(here, `check-worker${extension}`), [], {
+      cwd: root,
+      // tsx, for a harness taken from src/; without its cache, which would stay in the temp folder.
+      env: { ...process.env, COURSE_CHECK_SOURCES: JSON.stringify(sources), TSX_DISABLE_CACHE: '1' },
+      execArgv: 'src' in sources.harness ? ['--import', 'tsx'] : [],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => resolve(signal ? `it was ended by ${signal}` : `it exited with code ${code}`)),
+    );
+    let isReady!: (ready: boolean) => void;
+    this.ready = new Promise((resolve) => (isReady = resolve));
+    void this.exited.then(() => isReady(false));
     this.child.on('message', (message: FromWorker) => {
-      if (message.type === 'collected') this.handlers?.onCollected(message.tests);
+      if (message.type === 'ready') isReady(true);
+      else if (message.type === 'collected') this.handlers?.onCollected(message.tests);
       else if (message.type === 'result') this.handlers?.onResult(message.test);
       else if (message.type === 'done') this.done?.({ errors: message.errors, runs: message.runs });
     });
+    this.child.on('error', () => {}); // a failed fork or send shows as the exit
   }
 
   get pid(): number | undefined {
@@ -90,4 +107,12 @@ export class CheckWorker {
     const lastLines = this.stderr.trim().split('\n').slice(-5).join('\n');
     return `the check's process stopped before the check was over (${how})${lastLines ? `:\n${lastLines}` : ''}`;
   }
+}
+
+function bundleSources(): BundleSources {
+  const compiled = extension === '.js' && path.basename(code) === 'dist' && !process.env.COURSE_CHECK_FROM_SOURCE;
+  const vitest = path.join(here, `check-vitest${extension}`);
+  if (compiled) return { vitest, harness: { dist: code } };
+  // COURSE_CHECK_FROM_SOURCE=1 under dist/: the harness from src/, for an author changing it.
+  return { vitest, harness: { src: path.join(code, '..', 'src') } };
 }

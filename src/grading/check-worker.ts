@@ -42,8 +42,7 @@ process.on('message', (message: ToWorker) => {
 });
 await send({ type: 'ready' });
 
-async function run({ root, file, bundle, env, timeoutMs, stopOnceFailed }: RunRequest): Promise<void> {
-  process.chdir(root);
+async function run({ file, bundle, env, timeoutMs, stopOnceFailed }: RunRequest): Promise<void> {
   Object.assign(process.env, env);
   const reported = new Set<string>();
   const failedNames = new Set<string>();

@@ -195,7 +195,6 @@ export class CheckRunner {
         else {
           const end = await worker.run(
             {
-              root: this.root,
               file: exercise.checkFile,
               bundle: await bundle,
               // The graded folder; the exercise, for the harness's messages (e.g. which `course reset`
