@@ -158,7 +158,7 @@ export class CheckRunner {
     });
     const missing = missingFiles(exercise, options.dir);
     if (missing.length > 0) return notRun(messages.filesThere, missingFilesMessage(exercise, options.dir, missing), 'code');
-    // Forked now (or as `course check` started), it loads while daprd is looked for.
+    // Forked now, it loads while daprd is looked for.
     const worker = this.takeWorker();
     const { ownPath, removeOwnedPath } = await import('../harness/processes.js');
     const reportDir = mkdtempSync(path.join(os.tmpdir(), 'course-check-'));
