@@ -21,10 +21,11 @@ interface Arrival {
 // One event per line of the task's table, each with its own orderId and the path it must reach,
 // plus an order.created of other priorities (only "high" is a priority order: "low" catches a rule
 // that tests `!= "normal"`, "urgent", a value the table does not name, one that lists the
-// priorities that are not, and "highest" one that tests contains("high") or startsWith), two types no rule names (a rule for `order.shipped` in front of a
-// default that is not /orders/other leaves `order.refunded` on the wrong path), and high-priority
-// events of other types: `priority` alone does not make an event a priority order, and neither
-// does a type that merely is not one of the others the task names.
+// priorities that are not, and "highest" one that tests contains("high") or startsWith), two
+// types no rule names (a rule for `order.shipped` in front of a default that is not /orders/other
+// leaves `order.refunded` on the wrong path), and high-priority events of other types: `priority`
+// alone does not make an event a priority order, and neither does a type that merely is not one
+// of the others the task names.
 const events = {
   created: { type: 'order.created', data: { orderId: 'rr-created', priority: 'normal' }, path: '/orders/created' },
   priority: { type: 'order.created', data: { orderId: 'rr-rush', priority: 'high' }, path: '/orders/priority' },
